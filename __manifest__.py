@@ -1,0 +1,19 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+{
+    "name": "CRM Lead Routing",
+    "summary": "Route new leads to the right salesperson at once: skills, "
+    "availability, capacity, performance-weighted fairness, SLA reassignment",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "website": "https://github.com/crm-lead-routing/crm_lead_routing",
+    "author": "crm_lead_routing contributors",
+    "license": "LGPL-3",
+    "depends": ["crm"],
+    "data": [
+        "security/ir.model.access.csv",
+    ],
+    "demo": [],
+    "installable": True,
+    "application": False,
+}
