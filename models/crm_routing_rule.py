@@ -1,0 +1,274 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools.safe_eval import datetime as safe_datetime
+from odoo.tools.safe_eval import dateutil, safe_eval, time
+
+STRATEGIES = [
+    ("round_robin", "Round robin"),
+    ("weighted", "Performance-weighted"),
+    ("load_balanced", "Load-balanced"),
+    ("best_match", "Best skill match"),
+    ("continuity", "Account continuity"),
+    ("fixed_user", "Specific salesperson"),
+]
+FALLBACKS = [
+    ("next_rule", "Try the next rule"),
+    ("queue", "Queue until someone is available"),
+    ("least_loaded", "Least-loaded pool member (ignore availability)"),
+]
+
+
+def domain_eval_context(env):
+    """The names a routing domain may use, as in Odoo's own filters."""
+    return {
+        "uid": env.uid,
+        "user": env.user,
+        "time": time,
+        "datetime": safe_datetime,
+        "relativedelta": dateutil.relativedelta.relativedelta,
+        "context_today": lambda: fields.Date.context_today(env.user),
+        "company_id": env.company.id,
+        "company_ids": env.companies.ids,
+    }
+
+
+def parse_lead_domain(env, domain_text):
+    """Evaluate a stored domain string into a list (empty text = match all)."""
+    if not domain_text or not domain_text.strip():
+        return []
+    domain = safe_eval(domain_text, domain_eval_context(env))
+    if not isinstance(domain, list | tuple):
+        raise ValueError("not a list")
+    return list(domain)
+
+
+def check_lead_domain(env, domain_text, field):
+    """Raise a ValidationError naming ``field`` when the domain is not usable.
+
+    Checked at save time so that a typo never surfaces later as a traceback in
+    the middle of lead creation.
+    """
+    try:
+        domain = parse_lead_domain(env, domain_text)
+        env["crm.lead"].with_context(active_test=False)._search(domain)
+    except Exception as exc:  # noqa: BLE001 - any failure means "unusable"
+        raise ValidationError(
+            _(
+                "The filter in “%(field)s” is not a valid filter on leads: "
+                "%(error)s. Build it with the domain editor or fix the field names.",
+                field=field._description_string(env),
+                error=str(exc) or exc.__class__.__name__,
+            )
+        ) from exc
+
+
+class CrmRoutingRule(models.Model):
+    """An ordered routing rule: a filter on leads and a strategy to pick a person.
+
+    Rules are tried by ``sequence``; the first whose filter matches decides. When
+    it finds nobody eligible its ``fallback`` says what happens next.
+    ``engine_state`` keeps the rotation counters of the pure-Python engine so a
+    round robin continues where it left off across batches and restarts.
+    """
+
+    _name = "crm.routing.rule"
+    _description = "Lead Routing Rule"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", default=lambda self: self.env.company, index=True
+    )
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team",
+        check_company=True,
+        help="Also set on routed leads. When the pool is empty, the team's "
+        "active members are the pool.",
+    )
+    lead_domain = fields.Char(
+        string="Applies to",
+        default="[]",
+        help="Leads matching this filter are routed by this rule.",
+    )
+    strategy = fields.Selection(STRATEGIES, required=True, default="round_robin")
+    user_ids = fields.Many2many(
+        "res.users",
+        "crm_routing_rule_user_rel",
+        "rule_id",
+        "user_id",
+        string="Pool",
+        domain="[('share', '=', False)]",
+        help="Salespeople this rule may choose. Empty: the team's members.",
+    )
+    fixed_user_id = fields.Many2one(
+        "res.users", string="Salesperson", domain="[('share', '=', False)]"
+    )
+    required_skill_ids = fields.Many2many(
+        "crm.routing.skill", string="Required Skills", check_company=True
+    )
+    respect_working_hours = fields.Boolean(
+        default=True,
+        help="Only choose people who are at work now (working hours, time off), "
+        "and count the first-contact deadline in their working time.",
+    )
+    sla_minutes = fields.Integer(
+        string="First Contact Within (min)",
+        help="Deadline for the first contact. 0: no deadline.",
+    )
+    sla_off_hours = fields.Selection(
+        [
+            ("wait", "Wait for the assignee's next working hours"),
+            ("reassign", "Reassign to someone on shift"),
+        ],
+        string="When Deadline Falls Off Hours",
+        default="wait",
+        required=True,
+    )
+    max_reassignments = fields.Integer(
+        default=2,
+        help="After this many reassignments without contact, escalate the lead to "
+        "the team leader instead.",
+    )
+    manager_id = fields.Many2one(
+        "res.users",
+        string="Escalate To",
+        domain="[('share', '=', False)]",
+        help="Who gets escalated leads. Empty: the sales team's leader.",
+    )
+    fallback = fields.Selection(FALLBACKS, required=True, default="next_rule")
+    fairness_floor = fields.Float(
+        string="Fairness Floor (%)",
+        default=30.0,
+        help="Performance-weighted only: this share of the leads is spread evenly "
+        "so everyone keeps learning; the rest follows the scores.",
+    )
+    notify_assignee = fields.Boolean(
+        string="Schedule an Activity",
+        default=True,
+        help="Give the assignee a to-do 'New lead: contact it before <deadline>'.",
+    )
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Activity Type",
+        default=lambda self: self.env.ref(
+            "mail.mail_activity_data_todo", raise_if_not_found=False
+        ),
+    )
+    engine_state = fields.Json(copy=False, readonly=True)
+    matching_lead_count = fields.Integer(
+        compute="_compute_matching_lead_count", string="Matching Open Leads"
+    )
+    log_count = fields.Integer(compute="_compute_log_count")
+
+    @api.depends("lead_domain", "company_id")
+    def _compute_matching_lead_count(self):
+        Lead = self.env["crm.lead"]
+        for rule in self:
+            try:
+                domain = parse_lead_domain(self.env, rule.lead_domain)
+                rule.matching_lead_count = Lead.search_count(
+                    domain + [("probability", "<", 100)]
+                )
+            except Exception:  # noqa: BLE001 - an invalid draft domain counts 0
+                rule.matching_lead_count = 0
+
+    def _compute_log_count(self):
+        counts = dict(
+            self.env["crm.routing.log"]._read_group(
+                [("rule_id", "in", self.ids)], ["rule_id"], ["__count"]
+            )
+        )
+        for rule in self:
+            rule.log_count = counts.get(rule, 0)
+
+    @api.constrains("lead_domain")
+    def _check_lead_domain(self):
+        for rule in self:
+            check_lead_domain(self.env, rule.lead_domain, self._fields["lead_domain"])
+
+    @api.constrains("strategy", "fixed_user_id")
+    def _check_fixed_user(self):
+        for rule in self:
+            if rule.strategy == "fixed_user" and not rule.fixed_user_id:
+                raise ValidationError(
+                    _(
+                        "Rule “%(rule)s” uses the strategy “Specific salesperson”: "
+                        "choose the Salesperson.",
+                        rule=rule.name,
+                    )
+                )
+
+    @api.constrains("user_ids", "fixed_user_id", "manager_id")
+    def _check_internal_users(self):
+        for rule in self:
+            people = rule.user_ids | rule.fixed_user_id | rule.manager_id
+            external = people.filtered("share")
+            if external:
+                raise ValidationError(
+                    _(
+                        "Rule “%(rule)s”: %(names)s cannot receive leads because "
+                        "they are not internal users. Remove them from the pool.",
+                        rule=rule.name,
+                        names=", ".join(external.mapped("name")),
+                    )
+                )
+
+    @api.constrains("fairness_floor", "sla_minutes", "max_reassignments")
+    def _check_numbers(self):
+        for rule in self:
+            if not 0 <= rule.fairness_floor <= 100:
+                raise ValidationError(
+                    _(
+                        "Rule “%(rule)s”: the Fairness Floor is a percentage "
+                        "between 0 and 100 (got %(value)s).",
+                        rule=rule.name,
+                        value=rule.fairness_floor,
+                    )
+                )
+            if rule.sla_minutes < 0:
+                raise ValidationError(
+                    _(
+                        "Rule “%(rule)s”: First Contact Within cannot be negative; "
+                        "use 0 for no deadline.",
+                        rule=rule.name,
+                    )
+                )
+            if rule.max_reassignments < 0:
+                raise ValidationError(
+                    _(
+                        "Rule “%(rule)s”: Max Reassignments cannot be negative.",
+                        rule=rule.name,
+                    )
+                )
+
+    def _pool_users(self):
+        """The rule's candidates in a stable order (pool, else team members)."""
+        self.ensure_one()
+        if self.user_ids:
+            return self.user_ids.sorted("id")
+        if self.team_id:
+            return self.team_id.crm_team_member_ids.user_id.sorted("id")
+        return self.env["res.users"]
+
+    def action_view_logs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_lead_routing.crm_routing_log_action"
+        )
+        action["domain"] = [("rule_id", "=", self.id)]
+        return action
+
+    def action_view_matching_leads(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm.crm_lead_all_leads"
+        )
+        action["domain"] = parse_lead_domain(self.env, self.lead_domain) + [
+            ("probability", "<", 100)
+        ]
+        action["context"] = {"active_test": True}
+        return action

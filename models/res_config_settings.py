@@ -1,0 +1,80 @@
+from odoo import _, api, fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    routing_auto_assign = fields.Boolean(
+        related="company_id.routing_auto_assign", readonly=False
+    )
+    routing_default_sla_minutes = fields.Integer(
+        related="company_id.routing_default_sla_minutes", readonly=False
+    )
+    routing_queue_order = fields.Selection(
+        related="company_id.routing_queue_order", readonly=False
+    )
+    routing_sla_interval = fields.Integer(
+        related="company_id.routing_sla_interval", readonly=False
+    )
+    routing_score_window_days = fields.Integer(
+        related="company_id.routing_score_window_days", readonly=False
+    )
+    routing_score_min_closed = fields.Integer(
+        related="company_id.routing_score_min_closed", readonly=False
+    )
+    routing_score_by_team = fields.Boolean(
+        related="company_id.routing_score_by_team", readonly=False
+    )
+    routing_score_share = fields.Boolean(
+        related="company_id.routing_score_share", readonly=False
+    )
+    routing_weight_conversion = fields.Integer(
+        related="company_id.routing_weight_conversion", readonly=False
+    )
+    routing_weight_speed = fields.Integer(
+        related="company_id.routing_weight_speed", readonly=False
+    )
+    routing_weight_revenue = fields.Integer(
+        related="company_id.routing_weight_revenue", readonly=False
+    )
+    routing_weight_activity = fields.Integer(
+        related="company_id.routing_weight_activity", readonly=False
+    )
+    routing_weight_satisfaction = fields.Integer(
+        related="company_id.routing_weight_satisfaction", readonly=False
+    )
+    routing_odoo_assign_conflict = fields.Boolean(
+        compute="_compute_routing_odoo_assign_conflict",
+        help="Odoo's own rule-based assignment is also active: two systems would "
+        "assign the same leads.",
+    )
+
+    @api.depends("routing_auto_assign", "crm_use_auto_assignment")
+    def _compute_routing_odoo_assign_conflict(self):
+        cron = self.env.ref("crm.ir_cron_crm_lead_assign", raise_if_not_found=False)
+        odoo_cron_on = bool(cron and cron.sudo().active)
+        for settings in self:
+            settings.routing_odoo_assign_conflict = bool(
+                settings.routing_auto_assign
+                and settings.crm_use_auto_assignment
+                and odoo_cron_on
+            )
+
+    def action_routing_disable_odoo_assignment(self):
+        """Turn Odoo's own assignment off so one lead is assigned by one system."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "crm.lead.auto.assignment", False
+        )
+        cron = self.env.ref("crm.ir_cron_crm_lead_assign", raise_if_not_found=False)
+        if cron:
+            cron.sudo().active = False
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Lead routing"),
+                "message": _("Odoo's rule-based assignment is now off."),
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "reload"},
+            },
+        }
