@@ -1,0 +1,71 @@
+from datetime import date, datetime
+
+import pytest
+
+from routing.worktime import Attendance, WorkSchedule
+
+WEEK = tuple(Attendance(d, 9, 19) for d in range(5))
+BRUSSELS = WorkSchedule("Europe/Brussels", WEEK)
+
+
+def test_evening_deadline_moves_to_next_morning():
+    # Monday 18:55 Brussels (17:55 UTC) + 30 min -> Tuesday 09:25 (08:25 UTC)
+    assert BRUSSELS.add_working_minutes(datetime(2026, 11, 23, 17, 55), 30) == datetime(
+        2026, 11, 24, 8, 25
+    )
+
+
+def test_friday_evening_deadline_moves_to_monday():
+    assert BRUSSELS.add_working_minutes(datetime(2026, 11, 27, 17, 55), 30) == datetime(
+        2026, 11, 30, 8, 25
+    )
+
+
+def test_time_off_day_is_skipped():
+    sched = WorkSchedule(
+        "Europe/Brussels",
+        WEEK,
+        ((datetime(2026, 11, 23, 23), datetime(2026, 11, 24, 23)),),
+    )
+    assert sched.add_working_minutes(datetime(2026, 11, 23, 17, 55), 30) == datetime(
+        2026, 11, 25, 8, 25
+    )
+    assert not sched.is_working(datetime(2026, 11, 24, 10))
+
+
+def test_dst_change_uses_local_hours():
+    # Summer: Brussels is UTC+2, so 09:00 local = 07:00 UTC
+    assert BRUSSELS.next_working_start(datetime(2026, 7, 6, 0, 0)) == datetime(
+        2026, 7, 6, 7
+    )
+    assert BRUSSELS.next_working_start(datetime(2026, 12, 7, 0, 0)) == datetime(
+        2026, 12, 7, 8
+    )
+
+
+def test_is_working_inside_and_outside_hours():
+    assert BRUSSELS.is_working(datetime(2026, 11, 23, 10))
+    assert not BRUSSELS.is_working(datetime(2026, 11, 23, 19))
+    assert not BRUSSELS.is_working(datetime(2026, 11, 28, 10))  # Saturday
+
+
+def test_no_calendar_means_always_on():
+    sched = WorkSchedule("UTC")
+    assert sched.always_on and sched.is_working(datetime(2026, 11, 28, 3))
+    assert sched.add_working_minutes(datetime(2026, 1, 1), 30) == datetime(
+        2026, 1, 1, 0, 30
+    )
+
+
+def test_two_week_calendar_alternates():
+    day = date(2026, 11, 23)
+    week = int((day.toordinal() - 1) // 7 % 2)
+    sched = WorkSchedule("UTC", (Attendance(0, 9, 17, week_type=week),))
+    assert sched.is_working(datetime(2026, 11, 23, 10))
+    assert not sched.is_working(datetime(2026, 11, 30, 10))
+
+
+def test_no_working_time_raises():
+    sched = WorkSchedule("UTC", (Attendance(0, 9, 17, date_to=date(2020, 1, 1)),))
+    with pytest.raises(ValueError):
+        sched.add_working_minutes(datetime(2026, 1, 1), 30)

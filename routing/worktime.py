@@ -1,0 +1,123 @@
+"""Working time arithmetic: is someone at work now, and business-time deadlines.
+
+Inputs are naive UTC datetimes (as Odoo stores them); attendances are read in
+the schedule's own time zone, so DST shifts are handled by zoneinfo.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+UTC = ZoneInfo("UTC")
+MAX_DAYS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    weekday: int
+    hour_from: float
+    hour_to: float
+    week_type: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def applies(self, day):
+        if day.weekday() != self.weekday:
+            return False
+        if self.date_from and day < self.date_from:
+            return False
+        if self.date_to and day > self.date_to:
+            return False
+        if self.week_type is not None:
+            return int(math.floor((day.toordinal() - 1) / 7) % 2) == self.week_type
+        return True
+
+
+def _at(day, hours, tz):
+    hours = min(max(hours, 0.0), 24.0)
+    if hours >= 24.0:
+        local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    else:
+        minutes = round(hours * 60)
+        local = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=tz)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkSchedule:
+    tz: str
+    attendances: tuple = ()
+    leaves: tuple = ()
+
+    @property
+    def always_on(self):
+        return not self.attendances
+
+    def _zone(self):
+        try:
+            return ZoneInfo(self.tz or "UTC")
+        except (KeyError, ValueError):
+            return UTC
+
+    def intervals(self, start_utc):
+        """Yield (start, end) UTC work intervals from ``start_utc`` on, minus leaves."""
+        zone = self._zone()
+        local_day = start_utc.replace(tzinfo=UTC).astimezone(zone).date()
+        leaves = sorted(self.leaves)
+        for offset in range(-1, MAX_DAYS):
+            day = local_day + timedelta(days=offset)
+            spans = sorted(
+                (_at(day, a.hour_from, zone), _at(day, a.hour_to, zone))
+                for a in self.attendances
+                if a.applies(day) and a.hour_to > a.hour_from
+            )
+            for begin, end in spans:
+                begin = max(begin, start_utc)
+                yield from _minus(begin, end, leaves)
+
+    def is_working(self, at_utc):
+        if self.always_on:
+            return True
+        for begin, end in self.intervals(at_utc):
+            return begin <= at_utc < end
+        return False
+
+    def next_working_start(self, at_utc):
+        if self.always_on:
+            return at_utc
+        for begin, _end in self.intervals(at_utc):
+            return begin
+        return None
+
+    def add_working_minutes(self, start_utc, minutes):
+        if self.always_on:
+            return start_utc + timedelta(minutes=minutes)
+        remaining = timedelta(minutes=minutes)
+        for begin, end in self.intervals(start_utc):
+            span = end - begin
+            if span >= remaining:
+                return begin + remaining
+            remaining -= span
+        raise ValueError(f"no working time in the next {MAX_DAYS} days")
+
+
+def _minus(begin, end, leaves):
+    """The parts of [begin, end) not covered by any leave."""
+    if begin >= end:
+        return []
+    pieces = [(begin, end)]
+    for l_start, l_end in leaves:
+        if l_end <= begin or l_start >= end:
+            continue
+        nxt = []
+        for p_start, p_end in pieces:
+            if l_end <= p_start or l_start >= p_end:
+                nxt.append((p_start, p_end))
+                continue
+            if p_start < l_start:
+                nxt.append((p_start, l_start))
+            if l_end < p_end:
+                nxt.append((l_end, p_end))
+        pieces = nxt
+    return pieces
