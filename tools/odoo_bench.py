@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark of lead routing inside a real Odoo 18 database.
+
+Run through ``./dev bench``. In one transaction (rolled back at the end, so the
+database is left as it was) it creates N leads in one ``create`` with 50
+salespeople, 20 rules and skills, and measures:
+
+  (a) the same create with routing off (baseline);
+  (b) the create with routing on: routing's cost = (b) - (a);
+  (c) Odoo's own rule-based assignment (``crm.team._action_assign_leads``)
+      assigning the same leads to the same people.
+
+It prints milliseconds and queries per lead for each, and exits non-zero when
+routing adds more than the targets (1 ms and 3 queries per lead) or is not at
+least 10 times cheaper per lead than Odoo's own assignment, unless --no-check.
+"""
+
+import argparse
+import random
+import sys
+import time
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.tools import config
+
+TARGET_MS, TARGET_QUERIES, TARGET_RATIO = 1.0, 3.0, 10.0
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--leads", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--rules", type=int, default=20)
+    parser.add_argument("--no-check", action="store_true")
+    return parser.parse_args()
+
+
+def setup(env, n_users, n_rules):
+    rnd = random.Random(42)
+    group = env.ref("sales_team.group_sale_salesman")
+    users = (
+        env["res.users"]
+        .with_context(no_reset_password=True, mail_create_nolog=True)
+        .create(
+            [
+                {
+                    "name": f"Bench Seller {i}",
+                    "login": f"bench_seller_{i}",
+                    "groups_id": [(6, 0, group.ids)],
+                    "routing_score": rnd.uniform(10, 95),
+                }
+                for i in range(n_users)
+            ]
+        )
+    )
+    env["crm.team"].search([]).write({"assignment_domain": False, "active": False})
+    team = env["crm.team"].create({"name": "Bench team", "use_leads": True})
+    env["crm.team.member"].create(
+        [
+            {"crm_team_id": team.id, "user_id": u.id, "assignment_max": 30 * 1000}
+            for u in users
+        ]
+    )
+    skills = env["crm.routing.skill"].create(
+        [
+            {
+                "name": f"Bench skill {k}",
+                "category": "product",
+                "lead_domain": f"[('name', '=like', 'S{k}-%')]" if k < 3 else False,
+            }
+            for k in range(8)
+        ]
+    )
+    env["crm.routing.user.skill"].create(
+        [
+            {"user_id": u.id, "skill_id": s.id, "level": rnd.randint(1, 5)}
+            for u in users
+            for s in rnd.sample(list(skills), 4)
+        ]
+    )
+    env["crm.routing.rule"].search([]).active = False
+    strategies = [
+        "round_robin",
+        "weighted",
+        "load_balanced",
+        "best_match",
+        "continuity",
+    ]
+    ids = users.ids
+    rules = []
+    for i in range(n_rules - 1):
+        pool = ids[(i * 7) % len(ids) :] + ids[: (i * 7) % len(ids)]
+        rules.append(
+            {
+                "name": f"Bench rule {i}",
+                "sequence": i,
+                "strategy": strategies[i % len(strategies)],
+                "lead_domain": f"[('expected_revenue', '>=', {(i + 1) * 1000}), "
+                f"('expected_revenue', '<', {(i + 1) * 1000 + 500})]",
+                "user_ids": [(6, 0, pool[: 10 + (i * 3) % 40])],
+                "fallback": "next_rule",
+                "notify_assignee": False,
+                "respect_working_hours": False,
+                "sla_minutes": 30,
+            }
+        )
+    rules.append(
+        {
+            "name": "Bench catch-all",
+            "sequence": 1000,
+            "strategy": "weighted",
+            "user_ids": [(6, 0, ids)],
+            "fallback": "queue",
+            "notify_assignee": False,
+            "respect_working_hours": False,
+            "sla_minutes": 30,
+        }
+    )
+    env["crm.routing.rule"].create(rules)
+    return team
+
+
+def lead_values(n):
+    rnd = random.Random(7)
+    domains = [f"client{k}.example" for k in range(200)]
+    return [
+        {
+            "name": f"S{rnd.randint(0, 9)}-Bench lead {i}",
+            "type": "lead",
+            "email_from": f"buyer{i}@{rnd.choice(domains)}",
+            "expected_revenue": rnd.choice(
+                [rnd.randint(1000, 25000), rnd.randint(0, 999)]
+            ),
+        }
+        for i in range(n)
+    ]
+
+
+def measure(env, label, func):
+    cr = env.cr
+    env.flush_all()
+    env.invalidate_all()
+    queries0, t0 = cr.sql_log_count, time.perf_counter()
+    result = func()
+    env.flush_all()
+    seconds, queries = time.perf_counter() - t0, cr.sql_log_count - queries0
+    return label, seconds, queries, result
+
+
+def main():
+    args = parse_args()
+    config.parse_config(
+        ["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"]
+    )
+    registry = odoo.registry(args.db)
+    n = args.leads
+    rows = []
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+        team = setup(env, args.users, args.rules)
+        company = env.company
+        values = lead_values(n)
+        Lead = env["crm.lead"].with_context(mail_create_nolog=True)
+
+        cr.execute("SAVEPOINT bench_case")
+        company.routing_auto_assign = False
+        rows.append(measure(env, "create, routing off", lambda: Lead.create(values)))
+        cr.execute("ROLLBACK TO SAVEPOINT bench_case")
+        env.invalidate_all()
+
+        company.routing_auto_assign = True
+        env.flush_all()
+        label, sec, qry, leads = measure(
+            env, "create, routing on", lambda: Lead.create(values)
+        )
+        rows.append((label, sec, qry, leads))
+        assigned = len(leads.filtered("user_id"))
+        cr.execute("ROLLBACK TO SAVEPOINT bench_case")
+        env.invalidate_all()
+
+        company.routing_auto_assign = False
+        leads = Lead.create([dict(v, user_id=False, team_id=False) for v in values])
+        rows.append(
+            measure(
+                env,
+                "Odoo's own assignment",
+                lambda: team._action_assign_leads(
+                    force_quota=True, creation_delta_days=0
+                ),
+            )
+        )
+        odoo_assigned = len(leads.filtered("user_id"))
+        cr.rollback()
+
+    print(f"\n{n} leads, {args.users} salespeople, {args.rules} rules")
+    print(f"{'case':<26}{'total s':>10}{'ms/lead':>10}{'queries/lead':>14}")
+    for label, sec, qry, _res in rows:
+        print(f"{label:<26}{sec:>10.2f}{sec * 1000 / n:>10.3f}{qry / n:>14.3f}")
+    off, on, own = rows
+    routing_ms = (on[1] - off[1]) * 1000 / n
+    routing_q = (on[2] - off[2]) / n
+    own_ms, own_q = own[1] * 1000 / n, own[2] / n
+    ratio = own_ms / routing_ms if routing_ms > 0 else float("inf")
+    print(
+        f"\nrouting adds {routing_ms:.3f} ms and {routing_q:.3f} queries per lead "
+        f"({assigned}/{n} assigned)"
+    )
+    print(
+        f"Odoo's own assignment: {own_ms:.3f} ms and {own_q:.3f} queries per lead "
+        f"({odoo_assigned}/{n} assigned); routing is {ratio:.1f}x cheaper per lead"
+    )
+    failed = []
+    if routing_ms > TARGET_MS:
+        failed.append(f"routing adds {routing_ms:.3f} ms/lead > {TARGET_MS}")
+    if routing_q > TARGET_QUERIES:
+        failed.append(f"routing adds {routing_q:.3f} queries/lead > {TARGET_QUERIES}")
+    if ratio < TARGET_RATIO:
+        failed.append(f"only {ratio:.1f}x cheaper than Odoo's own (< {TARGET_RATIO}x)")
+    for msg in failed:
+        print(f"TARGET MISSED: {msg}")
+    return 1 if failed and not args.no_check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
