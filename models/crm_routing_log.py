@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -27,9 +29,7 @@ class CrmRoutingLog(models.Model):
     lead_id = fields.Many2one(
         "crm.lead", required=True, ondelete="cascade", index=True, readonly=True
     )
-    company_id = fields.Many2one(
-        related="lead_id.company_id", store=True, index=True, readonly=True
-    )
+    company_id = fields.Many2one("res.company", index=True, readonly=True)
     rule_id = fields.Many2one(
         "crm.routing.rule", ondelete="set null", index=True, readonly=True
     )
@@ -41,7 +41,9 @@ class CrmRoutingLog(models.Model):
     )
     event = fields.Selection(EVENTS, required=True, readonly=True, index=True)
     reason = fields.Text(readonly=True)
-    details = fields.Json(readonly=True, help="Ranked candidates and why each was kept or excluded.")
+    details = fields.Json(
+        readonly=True, help="Ranked candidates and why each was kept or excluded."
+    )
     details_html = fields.Html(compute="_compute_details_html", sanitize=True)
 
     @api.depends("details")
@@ -51,12 +53,14 @@ class CrmRoutingLog(models.Model):
         for log in self:
             rows = (log.details or {}).get("candidates") or []
             names = dict(
-                users.browse([r["user_id"] for r in rows]).exists().mapped(
-                    lambda u: (u.id, u.name)
-                )
+                users.browse([r["user_id"] for r in rows])
+                .exists()
+                .mapped(lambda u: (u.id, u.name))
             )
-            body = "".join(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+            cells = Markup("<td>{}</td><td>{}</td><td>{}</td><td>{}</td>")
+            body = Markup("").join(
+                Markup("<tr>%s</tr>")
+                % cells.format(
                     row.get("rank") or "",
                     names.get(row["user_id"], row["user_id"]),
                     row.get("reason", ""),
@@ -64,10 +68,13 @@ class CrmRoutingLog(models.Model):
                 )
                 for row in rows
             )
+            head = Markup(
+                "<thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            ).format(_("Salesperson"), _("Verdict"), _("Why"))
             log.details_html = (
-                "<table class='table table-sm'><thead><tr><th>#</th><th>%s</th>"
-                "<th>%s</th><th>%s</th></tr></thead><tbody>%s</tbody></table>"
-                % (_("Salesperson"), _("Verdict"), _("Why"), body)
+                Markup(
+                    "<table class='table table-sm'>{}<tbody>{}</tbody></table>"
+                ).format(head, body)
                 if rows
                 else False
             )

@@ -53,7 +53,7 @@ def check_lead_domain(env, domain_text, field):
         env["crm.lead"].with_context(active_test=False)._search(domain)
     except Exception as exc:  # noqa: BLE001 - any failure means "unusable"
         raise ValidationError(
-            _(
+            env._(
                 "The filter in “%(field)s” is not a valid filter on leads: "
                 "%(error)s. Build it with the domain editor or fix the field names.",
                 field=field._description_string(env),
@@ -153,7 +153,6 @@ class CrmRoutingRule(models.Model):
     )
     activity_type_id = fields.Many2one(
         "mail.activity.type",
-        string="Activity Type",
         default=lambda self: self.env.ref(
             "mail.mail_activity_data_todo", raise_if_not_found=False
         ),
@@ -248,10 +247,13 @@ class CrmRoutingRule(models.Model):
     def _pool_users(self):
         """The rule's candidates in a stable order (pool, else team members)."""
         self.ensure_one()
-        if self.user_ids:
-            return self.user_ids.sorted("id")
-        if self.team_id:
-            return self.team_id.crm_team_member_ids.user_id.sorted("id")
+        # Archived people stay in the list so the log can say why they were
+        # skipped.
+        rule = self.with_context(active_test=False)
+        if rule.user_ids:
+            return rule.user_ids.sorted("id")
+        if rule.team_id:
+            return rule.team_id.crm_team_member_ids.user_id.sorted("id")
         return self.env["res.users"]
 
     def action_view_logs(self):
@@ -264,9 +266,7 @@ class CrmRoutingRule(models.Model):
 
     def action_view_matching_leads(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm.crm_lead_all_leads"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_all_leads")
         action["domain"] = parse_lead_domain(self.env, self.lead_domain) + [
             ("probability", "<", 100)
         ]

@@ -27,6 +27,34 @@ class CrmRoutingUserSkill(models.Model):
         ),
     ]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Refuse a duplicated line with a clear message before the insert."""
+        pairs = [(v.get("user_id"), v.get("skill_id")) for v in vals_list]
+        existing = self.search(
+            [
+                ("user_id", "in", [u for u, _s in pairs if u]),
+                ("skill_id", "in", [s for _u, s in pairs if s]),
+            ]
+        )
+        taken = {(line.user_id.id, line.skill_id.id): line for line in existing}
+        seen = set()
+        for pair in pairs:
+            if pair in taken or pair in seen:
+                line = taken.get(pair) or self.new(
+                    {"user_id": pair[0], "skill_id": pair[1]}
+                )
+                raise ValidationError(
+                    _(
+                        "%(user)s already has the skill %(skill)s: edit the "
+                        "existing line instead of adding another.",
+                        user=line.user_id.name,
+                        skill=line.skill_id.display_name,
+                    )
+                )
+            seen.add(pair)
+        return super().create(vals_list)
+
     @api.constrains("level")
     def _check_level(self):
         for line in self:

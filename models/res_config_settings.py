@@ -78,3 +78,23 @@ class ResConfigSettings(models.TransientModel):
                 "next": {"type": "ir.actions.client", "tag": "reload"},
             },
         }
+
+    def set_values(self):
+        """Run the deadline check as often as the settings say.
+
+        One cron serves every company: it runs at the shortest interval any
+        company asks for.
+        """
+        super().set_values()
+        cron = self.env.ref(
+            "crm_lead_routing.ir_cron_routing_sla", raise_if_not_found=False
+        )
+        if not cron:
+            return
+        intervals = (
+            self.env["res.company"].sudo().search([]).mapped("routing_sla_interval")
+        )
+        minutes = min([i for i in intervals if i > 0] or [5])
+        cron = cron.sudo()
+        if cron.interval_number != minutes or cron.interval_type != "minutes":
+            cron.write({"interval_number": minutes, "interval_type": "minutes"})

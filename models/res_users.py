@@ -25,14 +25,11 @@ class ResUsers(models.Model):
         default=True,
         help="Switch off to stop receiving routed leads (e.g. busy, sick).",
     )
-    routing_max_open_leads = fields.Integer(
-        string="Max Open Leads", help="0: no cap."
-    )
+    routing_max_open_leads = fields.Integer(string="Max Open Leads", help="0: no cap.")
     routing_max_daily_leads = fields.Integer(
         string="Max New Leads per Day", help="0: no cap."
     )
     routing_score = fields.Float(
-        string="Routing Score",
         default=50.0,
         readonly=True,
         help="0-100 from the CRM history (conversion, speed, revenue, activity, "

@@ -1,0 +1,612 @@
+"""Glue between Odoo records and the pure-Python routing engine.
+
+Everything here gathers *facts* in a fixed number of batched queries (per batch,
+never per lead and per candidate), hands them to :mod:`..routing.engine` and
+writes the decisions back in bulk. No routing logic lives here.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+from ..routing import engine
+from ..routing.facts import Candidate, Lead, Rule
+from ..routing.worktime import Attendance, WorkSchedule
+from .crm_routing_rule import parse_lead_domain
+
+_logger = logging.getLogger(__name__)
+
+# How far ahead time off is loaded: enough for any business-time deadline.
+LEAVE_HORIZON = timedelta(days=45)
+
+
+class CrmRoutingDispatcher(models.AbstractModel):
+    _name = "crm.routing.dispatcher"
+    _description = "Lead Routing Dispatcher"
+
+    # ------------------------------------------------------------------ entry
+    @api.model
+    def _route_leads(self, leads, event="assign", from_create=False, now=None):
+        """Route ``leads`` and write the decisions; return the engine decisions.
+
+        ``event='reassign'`` excludes everyone who already had the lead.
+        """
+        # Routing is a system decision: it must see everyone's time off, loads
+        # and skills whoever created the lead (a website visitor, a salesperson).
+        self = self.sudo()  # noqa: PLW0642
+        leads = leads.sudo()
+        now = now or fields.Datetime.now()
+        decisions = []
+        for company, company_leads in leads.grouped(
+            lambda lead: lead.company_id or self.env.company
+        ).items():
+            decisions += self._route_company_leads(
+                company, company_leads, event, from_create, now
+            )
+        return decisions
+
+    def _route_company_leads(self, company, leads, event, from_create, now):
+        self = self.with_company(company)  # noqa: PLW0642
+        env = self.env
+        rules = env["crm.routing.rule"].search(
+            [("company_id", "in", [company.id, False])], order="sequence, id"
+        )
+        rule_matches = self._match_domains(leads, rules, "lead_domain")
+        skills = env["crm.routing.skill"].search(
+            [
+                ("lead_domain", "not in", [False, "", "[]"]),
+                ("company_id", "in", [company.id, False]),
+            ]
+        )
+        skill_matches = self._match_domains(leads, skills, "lead_domain")
+
+        pools = {rule.id: rule._pool_users() for rule in rules}
+        users = env["res.users"].browse()
+        for rule in rules:
+            users |= pools[rule.id] | rule.fixed_user_id
+        continuity = rules.filtered(lambda r: r.strategy == "continuity")
+        owners = self._account_owners(leads, rule_matches, continuity)
+        for owner_ids in owners.values():
+            users |= env["res.users"].browse(owner_ids)
+        # Lock the candidates before counting their loads: a concurrent routing
+        # that gave one of them a lead makes this transaction retry instead of
+        # pushing that person past a cap.
+        self._lock_users(users)
+        previous = self._previous_owners(leads) if event == "reassign" else {}
+        uses_hours = any(r.respect_working_hours or r.sla_minutes for r in rules)
+        schedules = self._work_schedules(users, now, uses_hours)
+        memberships = env["crm.team.member"].search(
+            [("user_id", "in", users.ids)], order="create_date, id"
+        )
+        candidates = self._candidates(users, schedules, memberships, now)
+
+        engine_leads = [
+            Lead(
+                id=lead.id,
+                company_id=company.id,
+                skill_ids=frozenset(
+                    skill.id for skill in skills if lead.id in skill_matches[skill.id]
+                ),
+                partner_id=lead.partner_id.id or None,
+                commercial_partner_id=lead.partner_id.commercial_partner_id.id or None,
+                email_domain=lead.email_domain_criterion or None,
+                expected_revenue=lead.expected_revenue or 0.0,
+                probability=lead.probability or 0.0,
+                rule_ids=tuple(r.id for r in rules if lead.id in rule_matches[r.id]),
+                account_owner_ids=tuple(owners.get(lead.id, ())),
+                excluded_user_ids=frozenset(previous.get(lead.id, ())),
+            )
+            for lead in leads
+        ]
+        engine_rules = [
+            Rule(
+                id=rule.id,
+                sequence=rule.sequence,
+                strategy=rule.strategy,
+                pool=tuple(pools[rule.id].ids),
+                company_id=rule.company_id.id or None,
+                fixed_user_id=rule.fixed_user_id.id or None,
+                required_skill_ids=frozenset(rule.required_skill_ids.ids),
+                respect_working_hours=rule.respect_working_hours,
+                fallback=rule.fallback,
+                fairness_floor=rule.fairness_floor,
+            )
+            for rule in rules
+        ]
+        state = {rule.id: rule.engine_state or {} for rule in rules}
+        result = engine.route_batch(
+            engine_leads,
+            candidates,
+            engine_rules,
+            state,
+            event="reassign" if event == "reassign" else "assign",
+            explain_limit=50,
+        )
+        names = {user.id: user.name for user in users}
+        self._write_decisions(
+            leads, rules, result, schedules, now, event, from_create, memberships, names
+        )
+        return result.decisions
+
+    # ------------------------------------------------------------------ facts
+    def _match_domains(self, leads, records, field):
+        """{record id: set(lead ids)} of the leads matching each record's domain.
+
+        Domains are evaluated in memory on the (prefetched) batch, so the query
+        count depends on the fields the domains use, not on how many rules or
+        skills there are. A domain ``filtered_domain`` cannot evaluate falls back
+        to one search restricted to the batch.
+        """
+        matches = {}
+        for record in records:
+            try:
+                domain = parse_lead_domain(self.env, record[field])
+            except Exception:  # noqa: BLE001 - validated at save; never match
+                _logger.warning("Unusable domain on %s, ignored", record)
+                matches[record.id] = set()
+                continue
+            if not domain:
+                matches[record.id] = set(leads.ids)
+                continue
+            try:
+                matched = leads.filtered_domain(domain)
+            except Exception:  # noqa: BLE001 - operators filtered_domain lacks
+                matched = leads.with_context(active_test=False).search(
+                    [("id", "in", leads.ids), *domain]
+                )
+            matches[record.id] = set(matched.ids)
+        return matches
+
+    def _lock_users(self, users):
+        if users:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM res_users WHERE id = ANY(%s) ORDER BY id "
+                    "FOR NO KEY UPDATE",
+                    users.ids,
+                )
+            )
+
+    def _loads(self, users, now):
+        """Open leads and leads received today per user, in one query."""
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        self.env["crm.lead"].flush_model(
+            ["user_id", "active", "probability", "routing_assigned_at"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """SELECT user_id,
+                          count(*) FILTER (WHERE active AND COALESCE(probability, 0) < 100),
+                          count(*) FILTER (WHERE routing_assigned_at >= %s)
+                     FROM crm_lead
+                    WHERE user_id = ANY(%s)
+                      AND ((active AND COALESCE(probability, 0) < 100)
+                           OR routing_assigned_at >= %s)
+                 GROUP BY user_id""",
+                day_start,
+                users.ids,
+                day_start,
+            )
+        )
+        return {uid: (open_, today) for uid, open_, today in self.env.cr.fetchall()}
+
+    def _candidates(self, users, schedules, memberships, now):
+        loads = self._loads(users, now)
+        opted_out = set(memberships.filtered("assignment_optout").user_id.ids)
+        skill_lines = self.env["crm.routing.user.skill"].search_read(
+            [("user_id", "in", users.ids), ("skill_id.active", "=", True)],
+            ["user_id", "skill_id", "level"],
+        )
+        skills = defaultdict(dict)
+        for line in skill_lines:
+            skills[line["user_id"][0]][line["skill_id"][0]] = line["level"]
+        candidates = {}
+        for user in users.with_context(active_test=False):
+            open_leads, today = loads.get(user.id, (0, 0))
+            last = user.routing_last_assigned_at
+            candidates[user.id] = Candidate(
+                id=user.id,
+                company_ids=frozenset(user.company_ids.ids),
+                active=user.active,
+                internal=not user.share,
+                available=user.routing_available,
+                opted_out=user.id in opted_out,
+                working_now=schedules[user.id].is_working(now),
+                skills=skills.get(user.id, {}),
+                score=user.routing_score,
+                open_leads=open_leads,
+                leads_today=today,
+                max_open=user.routing_max_open_leads,
+                max_daily=user.routing_max_daily_leads,
+                last_assigned=last.timestamp() if last else None,
+            )
+        return candidates
+
+    def _work_schedules(self, users, now, uses_hours=True):
+        """One :class:`WorkSchedule` per user from resource, in a few queries.
+
+        A user without working hours (no resource or no calendar) is treated as
+        always on. Nothing is read when no rule uses working hours.
+        """
+        resources = self.env["resource.resource"]
+        if uses_hours:
+            resources = resources.search([("user_id", "in", users.ids)], order="id")
+        by_user = {}
+        for resource in resources:
+            by_user.setdefault(resource.user_id.id, resource)
+        calendars = resources.calendar_id
+        attendances = defaultdict(list)
+        for att in calendars.attendance_ids:
+            if att.display_type or att.day_period == "lunch":
+                continue
+            attendances[att.calendar_id.id].append(
+                Attendance(
+                    weekday=int(att.dayofweek),
+                    hour_from=att.hour_from,
+                    hour_to=att.hour_to,
+                    week_type=int(att.week_type)
+                    if att.calendar_id.two_weeks_calendar and att.week_type
+                    else None,
+                    date_from=att.date_from or None,
+                    date_to=att.date_to or None,
+                )
+            )
+        leaves = self.env["resource.calendar.leaves"]
+        if resources:
+            leaves = leaves.search(
+                [
+                    ("date_from", "<=", now + LEAVE_HORIZON),
+                    ("date_to", ">=", now - timedelta(days=1)),
+                    "|",
+                    ("resource_id", "in", resources.ids),
+                    "&",
+                    ("resource_id", "=", False),
+                    ("calendar_id", "in", calendars.ids),
+                ]
+            )
+        personal, general = defaultdict(list), defaultdict(list)
+        for leave in leaves:
+            span = (leave.date_from, leave.date_to)
+            if leave.resource_id:
+                personal[leave.resource_id.id].append(span)
+            else:
+                general[leave.calendar_id.id].append(span)
+        schedules = {}
+        for user in users.with_context(active_test=False):
+            resource = by_user.get(user.id)
+            calendar = resource.calendar_id if resource else None
+            if not calendar:
+                schedules[user.id] = WorkSchedule(tz=user.tz or "UTC", attendances=())
+                continue
+            schedules[user.id] = WorkSchedule(
+                tz=user.tz or resource.tz or calendar.tz or "UTC",
+                attendances=tuple(attendances[calendar.id]),
+                leaves=tuple(sorted(personal[resource.id] + general[calendar.id])),
+            )
+        return schedules
+
+    def _account_owners(self, leads, rule_matches, continuity_rules):
+        """Continuity facts: who already owns each lead's account.
+
+        In priority order: the partner's salesperson, the parent company's
+        salesperson, then the owner of the latest other lead with the same
+        commercial partner or the same email domain.
+        """
+        concerned = leads.filtered(
+            lambda lead: any(lead.id in rule_matches[r.id] for r in continuity_rules)
+        )
+        if not concerned:
+            return {}
+        partners = concerned.partner_id
+        commercial = partners.commercial_partner_id
+        domains = [d for d in concerned.mapped("email_domain_criterion") if d]
+        latest_by_partner, latest_by_domain = {}, {}
+        self.env["crm.lead"].flush_model(
+            ["user_id", "partner_id", "email_domain_criterion"]
+        )
+        if commercial:
+            self.env.cr.execute(
+                SQL(
+                    """SELECT DISTINCT ON (p.commercial_partner_id)
+                              p.commercial_partner_id, l.user_id
+                         FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
+                        WHERE p.commercial_partner_id = ANY(%s)
+                          AND l.user_id IS NOT NULL AND NOT (l.id = ANY(%s))
+                     ORDER BY p.commercial_partner_id, l.create_date DESC, l.id DESC""",
+                    commercial.ids,
+                    leads.ids,
+                )
+            )
+            latest_by_partner = dict(self.env.cr.fetchall())
+        if domains:
+            self.env.cr.execute(
+                SQL(
+                    """SELECT DISTINCT ON (email_domain_criterion)
+                              email_domain_criterion, user_id
+                         FROM crm_lead
+                        WHERE email_domain_criterion = ANY(%s)
+                          AND user_id IS NOT NULL AND NOT (id = ANY(%s))
+                     ORDER BY email_domain_criterion, create_date DESC, id DESC""",
+                    domains,
+                    leads.ids,
+                )
+            )
+            latest_by_domain = dict(self.env.cr.fetchall())
+        owners = {}
+        for lead in concerned:
+            partner = lead.partner_id
+            chain = [
+                partner.user_id.id,
+                partner.commercial_partner_id.user_id.id,
+                latest_by_partner.get(partner.commercial_partner_id.id),
+                latest_by_domain.get(lead.email_domain_criterion),
+            ]
+            owners[lead.id] = list(dict.fromkeys(uid for uid in chain if uid))
+        return owners
+
+    def _previous_owners(self, leads):
+        """Everyone who already had each lead (never give it back to them)."""
+        self.env["crm.routing.log"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT lead_id, array_agg(DISTINCT uid) FROM (
+                       SELECT lead_id, user_id AS uid FROM crm_routing_log
+                        WHERE lead_id = ANY(%s) AND user_id IS NOT NULL
+                       UNION ALL
+                       SELECT lead_id, previous_user_id FROM crm_routing_log
+                        WHERE lead_id = ANY(%s) AND previous_user_id IS NOT NULL
+                   ) owners GROUP BY lead_id""",
+                leads.ids,
+                leads.ids,
+            )
+        )
+        previous = {lead_id: set(uids) for lead_id, uids in self.env.cr.fetchall()}
+        for lead in leads.filtered("user_id"):
+            previous.setdefault(lead.id, set()).add(lead.user_id.id)
+        return previous
+
+    # ------------------------------------------------------------------ write
+    def _write_decisions(
+        self,
+        leads,
+        rules,
+        result,
+        schedules,
+        now,
+        event,
+        from_create,
+        memberships,
+        names,
+    ):
+        by_id = {lead.id: lead for lead in leads}
+        rule_by_id = {rule.id: rule for rule in rules}
+        members_of_team, first_team = defaultdict(set), {}
+        for member in memberships:
+            members_of_team[member.crm_team_id.id].add(member.user_id.id)
+            first_team.setdefault(member.user_id.id, member.crm_team_id)
+        groups = defaultdict(list)
+        logs, activities, chosen = [], [], set()
+        reasons = self._reason_renderer(rules, names)
+        silent_requeue = self.env.context.get("routing_silent_requeue")
+        for decision in result.decisions:
+            lead = by_id[decision.lead_id]
+            # [sweeper] the queue drain leaves a lead queued again untouched
+            # (no write, no new log line every run).
+            if (
+                silent_requeue
+                and decision.event == "queue"
+                and lead.routing_state == "queued"
+            ):
+                continue
+            rule = rule_by_id.get(decision.rule_id)
+            vals = {"routing_rule_id": rule.id if rule else False}
+            if decision.user_id:
+                deadline = self._deadline(rule, schedules.get(decision.user_id), now)
+                team = (
+                    (rule.team_id if rule else False)
+                    or (
+                        lead.team_id
+                        if decision.user_id in members_of_team[lead.team_id.id]
+                        or decision.user_id == lead.team_id.user_id.id
+                        else first_team.get(decision.user_id)
+                    )
+                    or lead.team_id
+                )
+                if team != lead.team_id:
+                    vals["team_id"] = team.id
+                vals.update(
+                    user_id=decision.user_id,
+                    routing_state="assigned",
+                    routing_assigned_at=now,
+                    routing_deadline=deadline,
+                )
+                if event == "reassign":
+                    vals["routing_reassign_count"] = lead.routing_reassign_count + 1
+                chosen.add(decision.user_id)
+                if rule and rule.notify_assignee and rule.activity_type_id:
+                    activities.append((lead, rule, decision.user_id, deadline))
+            else:
+                vals.update(
+                    user_id=False,
+                    routing_state="queued"
+                    if decision.event == "queue"
+                    else "unroutable",
+                    routing_deadline=False,
+                )
+            groups[tuple(sorted(vals.items()))].append(lead.id)
+            logs.append(
+                {
+                    "lead_id": lead.id,
+                    "company_id": lead.company_id.id,
+                    "rule_id": rule.id if rule else False,
+                    "user_id": decision.user_id or False,
+                    "previous_user_id": lead.user_id.id
+                    if lead.user_id and lead.user_id.id != decision.user_id
+                    else False,
+                    "event": decision.event,
+                    "reason": reasons(decision)
+                    + self._always_on_note(rule, schedules, decision),
+                    "details": decision.to_json(),
+                }
+            )
+        Lead = self.env["crm.lead"].sudo()
+        if from_create:
+            Lead = Lead.with_context(mail_notrack=True)
+        # The team is decided here; protecting it keeps crm's per-lead team
+        # search (and the stage/probability recomputes it would trigger) away.
+        with self.env.protecting([Lead._fields["team_id"]], leads):
+            for items, lead_ids in groups.items():
+                Lead.browse(lead_ids).write(dict(items))
+        self.env["crm.routing.log"].sudo().create(logs)
+        if chosen:
+            self.env["res.users"].flush_model(["routing_last_assigned_at"])
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE res_users SET routing_last_assigned_at = %s WHERE id = ANY(%s)",
+                    now,
+                    sorted(chosen),
+                )
+            )
+            self.env["res.users"].invalidate_model(["routing_last_assigned_at"])
+        for rule in rules:
+            new_state = result.state.get(rule.id)
+            if new_state is not None and new_state != (rule.engine_state or {}):
+                rule.engine_state = new_state
+        if activities:
+            self._schedule_activities(activities)
+
+    def _deadline(self, rule, schedule, now):
+        minutes = rule.sla_minutes if rule else 0
+        if not minutes:
+            return False
+        if rule.respect_working_hours and schedule and not schedule.always_on:
+            try:
+                deadline = schedule.add_working_minutes(now, minutes)
+            except ValueError:
+                _logger.info("No working time ahead for a routed lead; plain deadline")
+            else:
+                # [sweeper] sla_off_hours='reassign': a deadline pushed past the
+                # assignee's shift becomes wall-clock, so the SLA sweep hands the
+                # lead to someone on shift instead of waiting for the next one.
+                if rule.sla_off_hours == "reassign":
+                    return min(deadline, now + timedelta(minutes=minutes))
+                return deadline
+        return now + timedelta(minutes=minutes)
+
+    def _always_on_note(self, rule, schedules, decision):
+        """[sweeper] Say so when working hours were not checked for the assignee."""
+        schedule = schedules.get(decision.user_id)
+        if not (
+            decision.user_id
+            and rule
+            and rule.respect_working_hours
+            and schedule
+            and schedule.always_on
+        ):
+            return ""
+        return " " + _(
+            "(%(user)s has no working hours: treated as always at work.)",
+            user=self.env["res.users"].browse(decision.user_id).name,
+        )
+
+    def _reason_renderer(self, rules, users):
+        """Translate the engine's reason codes into the user's language."""
+        names = {rule.id: rule.name for rule in rules}
+
+        def render(decision):
+            params = dict(decision.reason_params)
+            for key in ("share", "fit"):
+                if key in params:
+                    params[key] = params[key] * 100
+            if "rule_id" in params:
+                params["rule"] = names.get(params["rule_id"], params["rule_id"])
+            for key in ("user_id", "owner_id"):
+                if key in params and params[key]:
+                    uid = params[key]
+                    if uid not in users:
+                        users[uid] = self.env["res.users"].browse(uid).name
+                    params[key.removesuffix("_id")] = users[uid]
+            if decision.user_id:
+                if decision.user_id not in users:
+                    users[decision.user_id] = (
+                        self.env["res.users"].browse(decision.user_id).name
+                    )
+                params["user"] = users[decision.user_id]
+            template = self._reason_templates().get(decision.reason_code)
+            if template is None:
+                return decision.reason
+            try:
+                return template % params
+            except (KeyError, ValueError, TypeError):
+                return decision.reason
+
+        return render
+
+    def _reason_templates(self):
+        """Translatable counterparts of the engine's English messages."""
+        return {
+            "no_rule": _("No routing rule matches this lead"),
+            "round_robin": _("Rule “%(rule)s”: next in the round-robin rotation"),
+            "weighted": _(
+                "Rule “%(rule)s”: performance-weighted (target share %(share).0f%%)"
+            ),
+            "load_balanced": _("Rule “%(rule)s”: lowest open load (%(load).2f)"),
+            "best_match": _("Rule “%(rule)s”: best skill match (fit %(fit).0f%%)"),
+            "continuity_owner": _(
+                "Rule “%(rule)s”: %(user)s already owns the account (%(via)s)"
+            ),
+            "continuity_fallthrough": _(
+                "Rule “%(rule)s”: no eligible account owner, performance-weighted instead"
+            ),
+            "fixed_user": _("Rule “%(rule)s”: the rule's designated salesperson"),
+            "least_loaded_fallback": _(
+                "Rule “%(rule)s”: nobody eligible; least-loaded pool member "
+                "(availability ignored)"
+            ),
+            "queued": _(
+                "Rule “%(rule)s”: nobody eligible now (%(excluded)s excluded); queued"
+            ),
+            "unroutable_no_eligible": _(
+                "No eligible salesperson in any matching rule (last tried: “%(rule)s”)"
+            ),
+        }
+
+    def _schedule_activities(self, items):
+        """One "contact this lead" activity per assignment, created in bulk.
+
+        ``mail_activity_quick_update`` skips the per-activity email: the
+        activity itself (systray, My Activities) is the notification.
+        """
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        users = self.env["res.users"].browse({item[2] for item in items})
+        tz_of = {user.id: user.tz or "UTC" for user in users}
+        vals_list = []
+        for lead, rule, user_id, deadline in items:
+            if deadline:
+                local = fields.Datetime.context_timestamp(
+                    self.with_context(tz=tz_of[user_id]), deadline
+                )
+                summary = _(
+                    "New lead: contact it before %(deadline)s",
+                    deadline=local.strftime("%Y-%m-%d %H:%M %Z"),
+                )
+                due = local.date()
+            else:
+                summary = _("New lead: contact it")
+                due = fields.Date.context_today(self.with_context(tz=tz_of[user_id]))
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "activity_type_id": rule.activity_type_id.id,
+                    "user_id": user_id,
+                    "date_deadline": due,
+                    "summary": summary,
+                }
+            )
+        self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True
+        ).create(vals_list)

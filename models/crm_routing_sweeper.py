@@ -1,0 +1,444 @@
+"""Scheduled routing work: first-contact deadlines and the queue.
+
+Two entry points, each called by its cron (see ``data/ir_cron_data.xml``):
+
+* :meth:`CrmRoutingSweeper._sweep_overdue` reassigns (or escalates) the
+  assigned leads nobody contacted before their deadline;
+* :meth:`CrmRoutingSweeper._drain_queue` hands queued leads to the people who
+  became eligible (start of a shift, someone back from time off...).
+
+Both find their leads with one indexed query per batch that locks the rows
+with ``SKIP LOCKED``: two runs at once (two cron workers, a cron and a manual
+run) share the work instead of processing a lead twice. The routing decisions
+themselves are the dispatcher's; this model only picks the leads, isolates
+faults lead by lead and tells people what happened.
+"""
+
+import logging
+import threading
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL, create_index
+
+from .crm_lead import RETRYABLE_ERRORS
+
+_logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+QUEUE_ORDERS = {
+    "oldest": SQL("create_date ASC, id ASC"),
+    "revenue": SQL("COALESCE(expected_revenue, 0) DESC, create_date ASC, id ASC"),
+    "newest": SQL("create_date DESC, id DESC"),
+}
+
+
+class CrmRoutingSweeper(models.AbstractModel):
+    _name = "crm.routing.sweeper"
+    _description = "Lead Routing Scheduled Actions"
+
+    def init(self):
+        """Partial index behind the overdue query: only untouched assigned leads.
+
+        Touched, won, lost and unrouted leads are not in it, so the sweep stays
+        an index range scan however many leads the database holds.
+        """
+        res = super().init()
+        create_index(
+            self.env.cr,
+            "crm_lead_routing_overdue_index",
+            "crm_lead",
+            ["routing_deadline", "id"],
+            where="routing_state = 'assigned' AND routing_first_touch_at IS NULL "
+            "AND active",
+        )
+        return res
+
+    # ------------------------------------------------------------------ helpers
+    def _auto_commit(self):
+        """Commit per batch only in a real cron job, never in tests or requests."""
+        return bool(self.env.context.get("cron_id")) and not getattr(
+            threading.current_thread(), "testing", False
+        )
+
+    def _end_batch(self, auto_commit, done, remaining):
+        """Report progress the Odoo 18 way; in a cron job, keep the batch."""
+        self.env["ir.cron"]._notify_progress(done=done, remaining=max(remaining, 0))
+        if auto_commit:
+            # A cron batch is kept even if a later batch fails.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+            self.env.invalidate_all()
+
+    def _run_isolated(self, records, func, on_fail):
+        """``func(records)`` in a savepoint; on failure, record by record.
+
+        Concurrency errors go up to the caller (the cron retries later, the
+        locks make sure nothing is processed twice).
+        """
+        try:
+            with self.env.cr.savepoint():
+                func(records)
+            return
+        except RETRYABLE_ERRORS:
+            raise
+        except Exception:  # noqa: BLE001 - isolate below, record by record
+            if len(records) == 1:
+                on_fail(records)
+                return
+        for record in records:
+            try:
+                with self.env.cr.savepoint():
+                    func(record)
+            except RETRYABLE_ERRORS:
+                raise
+            except Exception:  # noqa: BLE001 - recorded by on_fail
+                on_fail(record)
+
+    def _log_failure(self, leads):
+        _logger.exception("Lead routing sweep failed for crm.lead%s", leads.ids)
+
+    def _bot_partner_id(self):
+        return self.env.ref("base.partner_root").id
+
+    # ------------------------------------------------------------------ overdue
+    def _overdue_where(self, now):
+        return SQL(
+            """routing_state = 'assigned'
+               AND routing_first_touch_at IS NULL
+               AND routing_deadline < %s
+               AND active
+               AND COALESCE(probability, 0) < 100""",
+            now,
+        )
+
+    def _lock_overdue(self, now, limit, seen):
+        """Lock and return up to ``limit`` overdue lead ids nobody else holds.
+
+        ``FOR NO KEY UPDATE`` is the lock an UPDATE takes: a concurrent sweep
+        skips these rows, while rows that only reference the lead (logs,
+        messages) can still be inserted by others.
+        """
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM crm_lead
+                    WHERE %s AND NOT (id = ANY(%s))
+                 ORDER BY routing_deadline, id
+                    LIMIT %s
+                      FOR NO KEY UPDATE SKIP LOCKED""",
+                self._overdue_where(now),
+                list(seen),
+                limit,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _sweep_overdue(self, batch_size=BATCH_SIZE, now=None):
+        """Reassign or escalate assigned leads nobody contacted in time.
+
+        Returns the number of leads processed.
+        """
+        now = now or fields.Datetime.now()
+        auto_commit = self._auto_commit()
+        self.env["crm.lead"].flush_model(
+            [
+                "routing_state",
+                "routing_first_touch_at",
+                "routing_deadline",
+                "active",
+                "probability",
+            ]
+        )
+        self.env.cr.execute(
+            SQL("SELECT count(*) FROM crm_lead WHERE %s", self._overdue_where(now))
+        )
+        total = self.env.cr.fetchone()[0]
+        done, seen = 0, set()
+        while ids := self._lock_overdue(now, batch_size, seen):
+            seen.update(ids)
+            self._sweep_batch(self.env["crm.lead"].sudo().browse(ids), now)
+            done += len(ids)
+            self._end_batch(auto_commit, done, total - done)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        if done:
+            _logger.info("Lead routing: %s overdue leads processed", done)
+        return done
+
+    def _sweep_batch(self, leads, now):
+        # A deleted rule leaves the field empty; an archived one no longer
+        # decides anything: both are routed by the current rules instead.
+        to_escalate = leads.filtered(
+            lambda lead: lead.routing_rule_id.active
+            and lead.routing_reassign_count >= lead.routing_rule_id.max_reassignments
+        )
+        if to_escalate:
+            self._run_isolated(
+                to_escalate, lambda recs: self._escalate(recs, now), self._log_failure
+            )
+        to_reassign = leads - to_escalate
+        if to_reassign:
+            self._reassign(to_reassign, now)
+
+    def _overdue_reason(self, lead):
+        """Why the sweep takes the lead from its owner, in plain words."""
+        rule = lead.routing_rule_id
+        if rule.sla_minutes:
+            text = _(
+                "No first contact within %(minutes)s min.", minutes=rule.sla_minutes
+            )
+        else:
+            text = _("No first contact before the deadline.")
+        user = lead.user_id
+        if not user:
+            text += " " + _("The salesperson was deleted.")
+        elif not user.active:
+            text += " " + _("%(user)s is archived.", user=user.name)
+        if not rule.active:
+            text += " " + _(
+                "Its routing rule was archived or deleted: routed by the current rules."
+            )
+        return text
+
+    # ------------------------------------------------------------------ reassign
+    def _reassign(self, leads, now):
+        """One dispatcher call for the batch (lead by lead only on a fault).
+
+        The chatter note below explains the change, so the dispatcher's writes
+        skip field tracking and the "you have been assigned" email (the new
+        owner gets the dispatcher's activity and the note).
+        """
+        before = {lead.id: (lead.user_id, self._overdue_reason(lead)) for lead in leads}
+        Log = self.env["crm.routing.log"].sudo()
+        Log.flush_model()
+        self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM crm_routing_log")
+        last_log_id = self.env.cr.fetchone()[0]
+        leads.with_context(
+            mail_notrack=True, mail_auto_subscribe_no_notify=True
+        )._routing_route_safely(event="reassign")
+        logs = Log.search([("id", ">", last_log_id), ("lead_id", "in", leads.ids)])
+        for log in logs:
+            prefix = before[log.lead_id.id][1]
+            log.reason = f"{prefix} {log.reason}" if log.reason else prefix
+        self._run_isolated(
+            leads,
+            lambda recs: self._notify_reassigned(recs, before),
+            self._log_failure,
+        )
+
+    def _reassignment_text(self, lead, previous, reason):
+        previous_name = previous.name or _("a deleted user")
+        if lead.user_id:
+            return _(
+                "Reassigned from %(previous)s to %(new)s. %(reason)s",
+                previous=previous_name,
+                new=lead.user_id.name,
+                reason=reason,
+            )
+        if lead.routing_state == "queued":
+            return _(
+                "Taken from %(previous)s and queued until someone is available. "
+                "%(reason)s",
+                previous=previous_name,
+                reason=reason,
+            )
+        return _(
+            "Taken from %(previous)s; no salesperson could take it, it is now "
+            "unassigned. %(reason)s",
+            previous=previous_name,
+            reason=reason,
+        )
+
+    def _notify_reassigned(self, leads, before):
+        """A note on each lead, in the Inbox of its former and its new owner.
+
+        Notes and Inbox notifications are created in bulk: one message_post
+        per lead (and one email per person and lead) would cost ~30 ms per lead,
+        too much for a sweep after an outage. Archived users are not notified.
+        """
+        author_id = self._bot_partner_id()
+        note_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        values, recipients = [], []
+        for lead in leads:
+            previous, reason = before[lead.id]
+            partners = (previous | lead.user_id).filtered("active").partner_id
+            body = Markup("<p>%s</p>") % self._reassignment_text(lead, previous, reason)
+            values.append(
+                {
+                    "author_id": author_id,
+                    "model": "crm.lead",
+                    "res_id": lead.id,
+                    "body": body,
+                    "message_type": "comment",
+                    "subtype_id": note_id,
+                    "is_internal": True,
+                    "partner_ids": partners.ids,
+                }
+            )
+            recipients.append(partners.ids)
+        messages = self.env["crm.lead"].sudo()._message_create(values)
+        self.env["mail.notification"].sudo().create(
+            [
+                {
+                    "author_id": author_id,
+                    "mail_message_id": message.id,
+                    "res_partner_id": partner_id,
+                    "notification_type": "inbox",
+                    "notification_status": "sent",
+                }
+                for message, partner_ids in zip(messages, recipients, strict=True)
+                for partner_id in partner_ids
+            ]
+        )
+
+    # ------------------------------------------------------------------ escalate
+    def _escalation_target(self, lead):
+        """The rule's manager, else the lead's team leader, else the rule's."""
+        rule = lead.routing_rule_id
+        for user in (rule.manager_id, lead.team_id.user_id, rule.team_id.user_id):
+            if user and user.active:
+                return user
+        return self.env["res.users"]
+
+    def _escalate(self, leads, now):
+        logs, activities = [], []
+        targets = {}
+        for lead in leads:
+            rule = lead.routing_rule_id
+            target = self._escalation_target(lead)
+            targets[lead.id] = target
+            reason = _(
+                "No first contact within %(minutes)s min after %(count)s "
+                "reassignment(s) (at most %(max)s).",
+                minutes=rule.sla_minutes,
+                count=lead.routing_reassign_count,
+                max=rule.max_reassignments,
+            )
+            if target:
+                reason += " " + _("Escalated to %(user)s.", user=target.name)
+            else:
+                reason += " " + _(
+                    "Nobody to escalate to: set “Escalate To” on rule %(rule)s or a "
+                    "leader on the sales team.",
+                    rule=rule.name,
+                )
+            logs.append(
+                {
+                    "lead_id": lead.id,
+                    "rule_id": rule.id,
+                    "user_id": lead.user_id.id,
+                    "event": "escalate",
+                    "reason": reason,
+                    "details": {
+                        "escalated_to": target.id or None,
+                        "reassignments": lead.routing_reassign_count,
+                    },
+                }
+            )
+            if target:
+                activities.append((lead, rule, target))
+            lead.with_context(mail_notify_force_send=False).message_post(
+                body=_("Escalated: %(reason)s", reason=reason),
+                author_id=self._bot_partner_id(),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+                partner_ids=(target | lead.user_id.filtered("active")).partner_id.ids,
+            )
+        leads.with_context(mail_notrack=True).write({"routing_state": "escalated"})
+        self.env["crm.routing.log"].sudo().create(logs)
+        if activities:
+            self._schedule_escalation_activities(activities)
+
+    def _schedule_escalation_activities(self, items):
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        vals_list = []
+        for lead, rule, target in items:
+            activity_type = rule.activity_type_id or todo
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "activity_type_id": activity_type.id if activity_type else False,
+                    "user_id": target.id,
+                    "date_deadline": fields.Date.context_today(
+                        self.with_context(tz=target.tz or "UTC")
+                    ),
+                    "summary": _("Escalated lead: nobody contacted it in time"),
+                    "note": _(
+                        "%(owner)s did not contact this lead in time after "
+                        "%(count)s reassignment(s).",
+                        owner=lead.user_id.name or _("Nobody"),
+                        count=lead.routing_reassign_count,
+                    ),
+                }
+            )
+        # The note on the lead already notified them: no extra email.
+        self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True
+        ).create(vals_list)
+
+    # ------------------------------------------------------------------ queue
+    def _queue_companies(self):
+        self.env["crm.lead"].flush_model(
+            ["routing_state", "active", "probability", "company_id"]
+        )
+        self.env.cr.execute(
+            """SELECT DISTINCT company_id FROM crm_lead
+                WHERE routing_state = 'queued' AND active
+                  AND COALESCE(probability, 0) < 100"""
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _lock_queued(self, company_id, order, limit, seen):
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM crm_lead
+                    WHERE routing_state = 'queued' AND active
+                      AND COALESCE(probability, 0) < 100
+                      AND %s AND NOT (id = ANY(%s))
+                 ORDER BY %s
+                    LIMIT %s
+                      FOR NO KEY UPDATE SKIP LOCKED""",
+                SQL("company_id = %s", company_id)
+                if company_id
+                else SQL("company_id IS NULL"),
+                list(seen),
+                QUEUE_ORDERS.get(order, QUEUE_ORDERS["oldest"]),
+                limit,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _drain_queue(self, batch_size=BATCH_SIZE):
+        """Route the queued leads again, in each company's queue order.
+
+        The engine applies caps and fairness within each batch, so a burst at
+        the start of a shift is spread over everyone eligible. A lead that is
+        still queued is left as it is, without a new log line every run.
+        Returns the number of leads assigned.
+        """
+        auto_commit = self._auto_commit()
+        Lead = self.env["crm.lead"].sudo().with_context(routing_silent_requeue=True)
+        assigned = done = 0
+        for company_id in self._queue_companies():
+            company = (
+                self.env["res.company"].sudo().browse(company_id)
+                if company_id
+                else self.env.company
+            )
+            order = company.routing_queue_order
+            seen = set()
+            while ids := self._lock_queued(company_id, order, batch_size, seen):
+                seen.update(ids)
+                leads = Lead.browse(ids)
+                decisions = leads._routing_route_safely(event="assign")
+                assigned += sum(1 for d in decisions if d.user_id)
+                done += len(ids)
+                # ``remaining`` is unknown until the queue is empty; the loop
+                # runs until then, so report it as done per batch.
+                self._end_batch(auto_commit, done, 0)
+        if assigned:
+            _logger.info("Lead routing: %s queued leads assigned", assigned)
+        return assigned

@@ -1,0 +1,59 @@
+from odoo.tests import TransactionCase, new_test_user
+
+
+class RoutingCase(TransactionCase):
+    """A company that routes new leads, a sales team of five, a catch-all rule.
+
+    Leads are created as an *integration* user (no salesperson given), the way
+    the email gateway, website forms and API clients create them.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.company.routing_auto_assign = True
+        # Odoo's own assignment must not interfere with what we measure.
+        cls.env["crm.team"].search([]).write({"assignment_domain": False})
+        cls.integration = new_test_user(
+            cls.env,
+            "routing_integration",
+            groups="sales_team.group_sale_salesman_all_leads",
+        )
+        cls.team = cls.env["crm.team"].create({"name": "Inbound", "use_leads": True})
+        cls.sales = cls.env["res.users"]
+        for idx, name in enumerate(("alice", "bob", "carol", "dave", "erin")):
+            cls.sales |= new_test_user(
+                cls.env,
+                f"routing_{name}",
+                name=name.title(),
+                groups="sales_team.group_sale_salesman",
+                email=f"{name}@example.com",
+                tz="UTC",
+            )
+            cls.sales[-1].routing_score = 50.0 + idx
+        cls.alice, cls.bob, cls.carol, cls.dave, cls.erin = cls.sales
+        cls.env["crm.team.member"].create(
+            [{"crm_team_id": cls.team.id, "user_id": u.id} for u in cls.sales]
+        )
+        cls.Rule = cls.env["crm.routing.rule"]
+        cls.Rule.search([]).active = False
+        cls.Skill = cls.env["crm.routing.skill"]
+        cls.Lead = cls.env["crm.lead"].with_user(cls.integration)
+
+    @classmethod
+    def make_rule(cls, name="Catch all", **vals):
+        vals.setdefault("strategy", "round_robin")
+        vals.setdefault("user_ids", [(6, 0, cls.sales.ids)])
+        vals.setdefault("notify_assignee", False)
+        vals.setdefault("respect_working_hours", False)
+        return cls.Rule.create({"name": name, **vals})
+
+    def create_leads(self, count=1, **vals):
+        return self.Lead.create(
+            [{"name": f"Lead {i}", **vals} for i in range(count)]
+        ).sudo()
+
+    def last_log(self, lead):
+        return lead.routing_log_ids.sorted("id")[-1:]

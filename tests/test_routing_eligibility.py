@@ -1,0 +1,183 @@
+from datetime import datetime
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import RoutingCase
+
+
+@tagged("post_install", "-at_install", "crm_lead_routing")
+class TestRoutingEligibility(RoutingCase):
+    """Each reason that keeps a salesperson out, and what happens then."""
+
+    def verdicts(self, lead):
+        details = self.last_log(lead).details
+        return {row["user_id"]: row["reason"] for row in details["candidates"]}
+
+    def setUp(self):
+        super().setUp()
+        self.pair = self.alice | self.bob
+        self.rule = self.make_rule(user_ids=[(6, 0, self.pair.ids)], fallback="queue")
+
+    def assert_excluded(self, reason, expected_user=None):
+        lead = self.create_leads(1)
+        self.assertEqual(lead.user_id, expected_user or self.bob)
+        self.assertEqual(self.verdicts(lead)[self.alice.id], reason)
+        return lead
+
+    def test_unavailable_salesperson_is_skipped(self):
+        self.alice.routing_available = False
+        self.assert_excluded("unavailable")
+
+    def test_opted_out_team_member_is_skipped(self):
+        self.env["crm.team.member"].search(
+            [("user_id", "=", self.alice.id)]
+        ).assignment_optout = True
+        self.assert_excluded("opted_out")
+
+    def test_archived_salesperson_is_skipped(self):
+        self.alice.active = False
+        self.assert_excluded("inactive")
+
+    def test_salesperson_of_another_company_is_skipped(self):
+        other = self.env["res.company"].create({"name": "Other Co"})
+        self.alice.write({"company_ids": [(4, other.id)], "company_id": other.id})
+        self.alice.company_ids = [(3, self.company.id)]
+        self.assert_excluded("wrong_company")
+
+    def test_open_lead_cap_is_respected(self):
+        self.alice.routing_max_open_leads = 1
+        leads = self.create_leads(4)
+        self.assertEqual(
+            [lead.user_id.name for lead in leads], ["Alice", "Bob", "Bob", "Bob"]
+        )
+        self.assertEqual(self.verdicts(leads[-1])[self.alice.id], "open_cap")
+
+    def test_daily_cap_counts_leads_given_today(self):
+        self.alice.routing_max_daily_leads = 2
+        leads = self.create_leads(5)
+        self.assertEqual(
+            len(leads.filtered(lambda lead: lead.user_id == self.alice)), 2
+        )
+        self.assertEqual(self.verdicts(leads[-1])[self.alice.id], "daily_cap")
+
+    def test_missing_required_skill_is_skipped(self):
+        german = self.Skill.create({"name": "German", "category": "language"})
+        self.env["crm.routing.user.skill"].create(
+            {"user_id": self.bob.id, "skill_id": german.id, "level": 3}
+        )
+        self.rule.required_skill_ids = german
+        self.assert_excluded("missing_skill")
+
+    def _office_hours(self, user, tz):
+        calendar = self.env["resource.calendar"].create(
+            {
+                "name": f"Office {tz}",
+                "tz": tz,
+                "attendance_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": f"d{d}",
+                            "dayofweek": str(d),
+                            "hour_from": 9,
+                            "hour_to": 17,
+                        },
+                    )
+                    for d in range(5)
+                ],
+            }
+        )
+        user.tz = tz
+        self.env["resource.resource"].create(
+            {
+                "name": user.name,
+                "user_id": user.id,
+                "calendar_id": calendar.id,
+                "tz": tz,
+            }
+        )
+        return calendar
+
+    @freeze_time("2026-11-23 20:00:00")  # Monday 21:00 in Brussels
+    def test_off_hours_salesperson_is_skipped(self):
+        self._office_hours(self.alice, "Europe/Brussels")
+        self.rule.respect_working_hours = True
+        self.assert_excluded("off_hours")
+
+    @freeze_time("2026-11-23 10:00:00")  # Monday 11:00 in Brussels
+    def test_salesperson_at_work_is_eligible(self):
+        self._office_hours(self.alice, "Europe/Brussels")
+        self.rule.respect_working_hours = True
+        lead = self.create_leads(1)
+        self.assertEqual(lead.user_id, self.alice)
+
+    @freeze_time("2026-11-23 10:00:00")
+    def test_time_off_salesperson_is_skipped(self):
+        calendar = self._office_hours(self.alice, "Europe/Brussels")
+        resource = self.env["resource.resource"].search(
+            [("user_id", "=", self.alice.id)]
+        )
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holiday",
+                "calendar_id": calendar.id,
+                "resource_id": resource.id,
+                "date_from": datetime(2026, 11, 23, 0, 0),
+                "date_to": datetime(2026, 11, 24, 0, 0),
+            }
+        )
+        self.rule.respect_working_hours = True
+        self.assert_excluded("off_hours")
+
+    @freeze_time("2026-11-23 20:00:00")
+    def test_working_hours_ignored_when_the_rule_says_so(self):
+        self._office_hours(self.alice, "Europe/Brussels")
+        self.rule.respect_working_hours = False
+        self.assertEqual(self.create_leads(1).user_id, self.alice)
+
+    # fallbacks -----------------------------------------------------------
+    def test_queue_fallback_when_nobody_is_eligible(self):
+        self.pair.routing_available = False
+        lead = self.create_leads(1)
+        self.assertFalse(lead.user_id)
+        self.assertEqual(lead.routing_state, "queued")
+        self.assertEqual(self.last_log(lead).event, "queue")
+
+    def test_next_rule_fallback_tries_the_next_rule(self):
+        self.rule.fallback = "next_rule"
+        self.pair.routing_available = False
+        self.make_rule(
+            name="Backup",
+            sequence=50,
+            strategy="fixed_user",
+            fixed_user_id=self.carol.id,
+        )
+        lead = self.create_leads(1)
+        self.assertEqual(lead.user_id, self.carol)
+        self.assertEqual(lead.routing_rule_id.name, "Backup")
+
+    def test_least_loaded_fallback_ignores_availability(self):
+        self.rule.fallback = "least_loaded"
+        self.pair.routing_available = False
+        lead = self.create_leads(1)
+        self.assertIn(lead.user_id, self.pair)
+        self.assertEqual(lead.routing_state, "assigned")
+        self.assertTrue(self.last_log(lead).reason)
+
+    def test_no_matching_rule_leaves_the_lead_unroutable(self):
+        self.rule.lead_domain = "[('expected_revenue', '>', 1000000)]"
+        lead = self.create_leads(1, expected_revenue=10)
+        self.assertFalse(lead.user_id)
+        self.assertEqual(lead.routing_state, "unroutable")
+        self.assertEqual(self.last_log(lead).event, "unroutable")
+
+    def test_every_decision_logs_a_reason_and_the_ranking(self):
+        leads = self.create_leads(3)
+        for lead in leads:
+            log = self.last_log(lead)
+            self.assertTrue(log.reason)
+            self.assertEqual(log.details["candidates"][0]["user_id"], lead.user_id.id)
+            self.assertEqual(log.rule_id, self.rule)

@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Benchmark of the first-contact sweep inside a real Odoo 18 database.
+
+In one transaction (rolled back at the end, so the database is left as it was)
+it bulk-inserts N open leads with SQL, of which M are assigned, untouched and
+past their deadline, among leads already contacted, not yet due, won and lost.
+Then it times ``crm.routing.sweeper._sweep_overdue()``, which must reassign
+every overdue lead (chatter note, notifications, activity for the new owner).
+
+It prints the time, the queries and the plan of the overdue query, and exits
+non-zero when the sweep takes longer than the target (5 s) or leaves an overdue
+lead behind, unless --no-check.
+"""
+
+import argparse
+import sys
+import time
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.modules.registry import Registry
+from odoo.tools import SQL, config
+
+TARGET_SECONDS = 5.0
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--overdue", type=int, default=1_000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--no-check", action="store_true")
+    return parser.parse_args()
+
+
+def setup(env, n_users):
+    group = env.ref("sales_team.group_sale_salesman")
+    users = (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
+            [
+                {
+                    "name": f"Sweep Bench Seller {i}",
+                    "login": f"sweep_bench_seller_{i}",
+                    "email": f"sweep_bench_{i}@example.com",
+                    "groups_id": [(6, 0, group.ids)],
+                }
+                for i in range(n_users)
+            ]
+        )
+    )
+    env["crm.team"].search([]).write({"assignment_domain": False})
+    team = env["crm.team"].create({"name": "Sweep bench team", "use_leads": True})
+    env["crm.routing.rule"].search([]).active = False
+    rule = env["crm.routing.rule"].create(
+        {
+            "name": "Sweep bench rule",
+            "strategy": "round_robin",
+            "team_id": team.id,
+            "user_ids": [(6, 0, users.ids)],
+            "fallback": "queue",
+            "respect_working_hours": False,
+            "sla_minutes": 30,
+            "max_reassignments": 3,
+            "notify_assignee": True,
+        }
+    )
+    return users, team, rule
+
+
+def insert_leads(env, n, n_overdue, users, team, rule, now):
+    """Bulk insert: ``n_overdue`` overdue leads, the rest in every other state.
+
+    Kinds by ``g % 10`` for the others: contacted in time (0-5), not yet due
+    (6), won and lost without a recorded contact (7, 8), never routed (9).
+    """
+    cr = env.cr
+    env.flush_all()
+    user_ids = users.ids
+    company_id = env.company.id
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO crm_lead (
+                name, type, active, probability, expected_revenue, company_id,
+                team_id, stage_id, user_id, routing_rule_id, routing_state,
+                routing_assigned_at, routing_deadline, routing_first_touch_at,
+                routing_reassign_count, create_date, write_date, create_uid,
+                write_uid
+            )
+            SELECT 'Sweep bench lead ' || g,
+                   'lead',
+                   NOT (kind = 8),
+                   CASE kind WHEN 7 THEN 100 ELSE 10 END,
+                   mod(g, 97) * 100,
+                   %(company)s,
+                   %(team)s,
+                   %(stage)s,
+                   CASE WHEN kind = 9 THEN NULL
+                        ELSE (%(users)s::int[])[1 + mod(g, %(n_users)s)] END,
+                   CASE WHEN kind = 9 THEN NULL ELSE %(rule)s END,
+                   CASE WHEN kind = 9 THEN 'none' ELSE 'assigned' END,
+                   ts - interval '30 minutes',
+                   CASE WHEN kind = 6 THEN %(now)s + interval '20 minutes'
+                        WHEN kind = 9 THEN NULL
+                        ELSE ts END,
+                   CASE WHEN kind BETWEEN 0 AND 5 THEN ts - interval '10 minutes' END,
+                   0, ts - interval '30 minutes', ts, %(uid)s, %(uid)s
+              FROM (
+                    SELECT g,
+                           CASE WHEN g <= %(overdue)s THEN -1 ELSE mod(g, 10) END AS kind,
+                           %(now)s - mod(g, 20000) * interval '1 minute'
+                                   - interval '1 minute' AS ts
+                      FROM generate_series(1, %(n)s) AS g
+                   ) AS src
+            RETURNING id
+            """,
+            company=company_id,
+            team=team.id,
+            stage=env["crm.lead"]
+            .with_context(default_team_id=team.id)
+            ._stage_find()
+            .id,
+            users=user_ids,
+            n_users=len(user_ids),
+            rule=rule.id,
+            now=now,
+            overdue=n_overdue,
+            n=n,
+            uid=env.uid,
+        )
+    )
+    lead_ids = [row[0] for row in cr.fetchall()]
+    # Everyone routed has the assign line the dispatcher would have written.
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO crm_routing_log (lead_id, company_id, rule_id, user_id, event,
+                                         reason, create_date, write_date,
+                                         create_uid, write_uid)
+            SELECT id, company_id, routing_rule_id, user_id, 'assign',
+                   'Bench', routing_assigned_at, routing_assigned_at, %s, %s
+              FROM crm_lead
+             WHERE id = ANY(%s) AND routing_state <> 'none'
+            """,
+            env.uid,
+            env.uid,
+            lead_ids,
+        )
+    )
+    cr.execute("ANALYZE crm_lead")
+    cr.execute("ANALYZE crm_routing_log")
+    env.invalidate_all()
+    cr.execute(
+        SQL(
+            "SELECT id FROM crm_lead WHERE %s",
+            env["crm.routing.sweeper"]._overdue_where(now),
+        )
+    )
+    return [row[0] for row in cr.fetchall()]
+
+
+def overdue_plan(env, now):
+    sweeper = env["crm.routing.sweeper"]
+    env.cr.execute(
+        SQL(
+            "EXPLAIN SELECT id FROM crm_lead WHERE %s ORDER BY routing_deadline, id "
+            "LIMIT 200 FOR NO KEY UPDATE SKIP LOCKED",
+            sweeper._overdue_where(now),
+        )
+    )
+    return [row[0] for row in env.cr.fetchall()]
+
+
+def main():
+    args = parse_args()
+    config.parse_config(
+        ["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"]
+    )
+    registry = Registry(args.db)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        now = fields.Datetime.now()
+        users, team, rule = setup(env, args.users)
+        t0 = time.perf_counter()
+        overdue_ids = insert_leads(
+            env, args.leads, args.overdue, users, team, rule, now
+        )
+        insert_s = time.perf_counter() - t0
+        plan = overdue_plan(env, now)
+
+        env.flush_all()
+        queries0, t0 = cr.sql_log_count, time.perf_counter()
+        done = env["crm.routing.sweeper"]._sweep_overdue(now=now)
+        env.flush_all()
+        seconds = time.perf_counter() - t0
+        queries = cr.sql_log_count - queries0
+
+        leads = env["crm.lead"].browse(overdue_ids)
+        reassigned = len(leads.filtered(lambda lead: lead.routing_reassign_count == 1))
+        cr.execute(
+            SQL(
+                "SELECT count(*) FROM crm_lead WHERE %s",
+                env["crm.routing.sweeper"]._overdue_where(now),
+            )
+        )
+        left = cr.fetchone()[0]
+        cr.rollback()
+
+    n = max(done, 1)
+    print(
+        f"\n{args.leads} open leads ({args.overdue} overdue), {args.users} salespeople"
+    )
+    print(f"bulk insert: {insert_s:.2f} s (not measured below)")
+    print("overdue query plan:")
+    for line in plan:
+        print(f"    {line}")
+    print(
+        f"sweep: {seconds:.2f} s, {queries} queries for {done} leads "
+        f"({seconds * 1000 / n:.2f} ms and {queries / n:.1f} queries per lead)"
+    )
+    print(f"reassigned {reassigned}/{args.overdue}; still overdue after: {left}")
+    failed = []
+    if seconds > TARGET_SECONDS:
+        failed.append(f"sweep took {seconds:.2f} s > {TARGET_SECONDS} s")
+    if reassigned != args.overdue or left:
+        failed.append(f"{args.overdue - reassigned} overdue leads not reassigned")
+    for msg in failed:
+        print(f"TARGET MISSED: {msg}")
+    return 1 if failed and not args.no_check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
