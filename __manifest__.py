@@ -22,7 +22,9 @@
         "views/res_config_settings_views.xml",
         "views/crm_lead_routing_menus.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/crm_lead_routing_demo.xml",
+    ],
     "installable": True,
     "application": False,
 }

@@ -16,6 +16,7 @@ faults lead by lead and tells people what happened.
 
 import logging
 import threading
+from collections import defaultdict
 
 from markupsafe import Markup
 
@@ -180,25 +181,43 @@ class CrmRoutingSweeper(models.AbstractModel):
         if to_reassign:
             self._reassign(to_reassign, now)
 
-    def _overdue_reason(self, lead):
+    def _texts(self):
+        """The sweep's sentences, translated once per batch (not once per lead)."""
+        return {
+            "within": _("No first contact within %(minutes)s min."),
+            "before": _("No first contact before the deadline."),
+            "deleted": _("The salesperson was deleted."),
+            "archived": _("%(user)s is archived."),
+            "rule_gone": _(
+                "Its routing rule was archived or deleted: routed by the current rules."
+            ),
+            "deleted_user": _("a deleted user"),
+            "reassigned": _("Reassigned from %(previous)s to %(new)s. %(reason)s"),
+            "queued": _(
+                "Taken from %(previous)s and queued until someone is available. "
+                "%(reason)s"
+            ),
+            "unassigned": _(
+                "Taken from %(previous)s; no salesperson could take it, it is now "
+                "unassigned. %(reason)s"
+            ),
+        }
+
+    def _overdue_reason(self, lead, texts):
         """Why the sweep takes the lead from its owner, in plain words."""
         rule = lead.routing_rule_id
         if rule.sla_minutes:
-            text = _(
-                "No first contact within %(minutes)s min.", minutes=rule.sla_minutes
-            )
+            parts = [texts["within"] % {"minutes": rule.sla_minutes}]
         else:
-            text = _("No first contact before the deadline.")
+            parts = [texts["before"]]
         user = lead.user_id
         if not user:
-            text += " " + _("The salesperson was deleted.")
+            parts.append(texts["deleted"])
         elif not user.active:
-            text += " " + _("%(user)s is archived.", user=user.name)
+            parts.append(texts["archived"] % {"user": user.name})
         if not rule.active:
-            text += " " + _(
-                "Its routing rule was archived or deleted: routed by the current rules."
-            )
-        return text
+            parts.append(texts["rule_gone"])
+        return " ".join(parts)
 
     # ------------------------------------------------------------------ reassign
     def _reassign(self, leads, now):
@@ -208,7 +227,10 @@ class CrmRoutingSweeper(models.AbstractModel):
         skip field tracking and the "you have been assigned" email (the new
         owner gets the dispatcher's activity and the note).
         """
-        before = {lead.id: (lead.user_id, self._overdue_reason(lead)) for lead in leads}
+        texts = self._texts()
+        before = {
+            lead.id: (lead.user_id, self._overdue_reason(lead, texts)) for lead in leads
+        }
         Log = self.env["crm.routing.log"].sudo()
         Log.flush_model()
         self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM crm_routing_log")
@@ -216,59 +238,66 @@ class CrmRoutingSweeper(models.AbstractModel):
         leads.with_context(
             mail_notrack=True, mail_auto_subscribe_no_notify=True
         )._routing_route_safely(event="reassign")
-        logs = Log.search([("id", ">", last_log_id), ("lead_id", "in", leads.ids)])
-        for log in logs:
-            prefix = before[log.lead_id.id][1]
-            log.reason = f"{prefix} {log.reason}" if log.reason else prefix
+        # The dispatcher's log lines say whom the lead went to and why; put the
+        # sweep's own reason first (one UPDATE per distinct reason).
+        Log.flush_model()
+        by_reason = defaultdict(list)
+        for lead_id, (_previous, reason) in before.items():
+            by_reason[reason].append(lead_id)
+        for reason, lead_ids in by_reason.items():
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE crm_routing_log
+                          SET reason = %s || COALESCE(' ' || reason, '')
+                        WHERE id > %s AND lead_id = ANY(%s)""",
+                    reason,
+                    last_log_id,
+                    lead_ids,
+                )
+            )
+        Log.invalidate_model(["reason"])
         self._run_isolated(
             leads,
-            lambda recs: self._notify_reassigned(recs, before),
+            lambda recs: self._notify_reassigned(recs, before, texts),
             self._log_failure,
         )
 
-    def _reassignment_text(self, lead, previous, reason):
-        previous_name = previous.name or _("a deleted user")
+    def _reassignment_text(self, lead, previous, reason, texts):
+        values = {
+            "previous": previous.name or texts["deleted_user"],
+            "new": lead.user_id.name,
+            "reason": reason,
+        }
         if lead.user_id:
-            return _(
-                "Reassigned from %(previous)s to %(new)s. %(reason)s",
-                previous=previous_name,
-                new=lead.user_id.name,
-                reason=reason,
-            )
+            return texts["reassigned"] % values
         if lead.routing_state == "queued":
-            return _(
-                "Taken from %(previous)s and queued until someone is available. "
-                "%(reason)s",
-                previous=previous_name,
-                reason=reason,
-            )
-        return _(
-            "Taken from %(previous)s; no salesperson could take it, it is now "
-            "unassigned. %(reason)s",
-            previous=previous_name,
-            reason=reason,
-        )
+            return texts["queued"] % values
+        return texts["unassigned"] % values
 
-    def _notify_reassigned(self, leads, before):
+    def _notify_reassigned(self, leads, before, texts):
         """A note on each lead, in the Inbox of its former and its new owner.
 
         Notes and Inbox notifications are created in bulk: one message_post
         per lead (and one email per person and lead) would cost ~30 ms per lead,
         too much for a sweep after an outage. Archived users are not notified.
         """
-        author_id = self._bot_partner_id()
+        bot = self.env.ref("base.partner_root")
         note_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
+        reply_to = leads._notify_get_reply_to(default=bot.email_formatted)
         values, recipients = [], []
         for lead in leads:
             previous, reason = before[lead.id]
             partners = (previous | lead.user_id).filtered("active").partner_id
-            body = Markup("<p>%s</p>") % self._reassignment_text(lead, previous, reason)
+            text = self._reassignment_text(lead, previous, reason, texts)
             values.append(
                 {
-                    "author_id": author_id,
+                    "author_id": bot.id,
+                    "email_from": bot.email_formatted,
+                    "reply_to": reply_to.get(lead.id),
                     "model": "crm.lead",
                     "res_id": lead.id,
-                    "body": body,
+                    "record_name": lead.display_name,
+                    "body": Markup("<p>%s</p>") % text,
                     "message_type": "comment",
                     "subtype_id": note_id,
                     "is_internal": True,
@@ -280,7 +309,7 @@ class CrmRoutingSweeper(models.AbstractModel):
         self.env["mail.notification"].sudo().create(
             [
                 {
-                    "author_id": author_id,
+                    "author_id": bot.id,
                     "mail_message_id": message.id,
                     "res_partner_id": partner_id,
                     "notification_type": "inbox",

@@ -39,7 +39,14 @@ class RoutingCase(TransactionCase):
         )
         cls.Rule = cls.env["crm.routing.rule"]
         cls.Rule.search([]).active = False
+        # Demo leads waiting in the queue or for a first contact would be swept
+        # along with the tests' own.
+        cls.env["crm.lead"].with_context(active_test=False).search(
+            [("routing_state", "in", ("queued", "assigned"))]
+        ).write({"routing_state": "none", "routing_deadline": False})
         cls.Skill = cls.env["crm.routing.skill"]
+        # Demo skills (and their domains) would collide with the tests' own.
+        cls.Skill.with_context(active_test=False).search([]).unlink()
         cls.Lead = cls.env["crm.lead"].with_user(cls.integration)
 
     @classmethod
