@@ -77,11 +77,9 @@ class CrmRoutingDispatcher(models.AbstractModel):
         self._lock_users(users)
         previous = self._previous_owners(leads) if event == "reassign" else {}
         uses_hours = any(r.respect_working_hours or r.sla_minutes for r in rules)
-        schedules = self._work_schedules(users, now, uses_hours)
-        memberships = env["crm.team.member"].search(
-            [("user_id", "in", users.ids)], order="create_date, id"
-        )
-        candidates = self._candidates(users, schedules, memberships, now)
+        profiles = self._profiles(users, now)
+        schedules = self._work_schedules(users, now, uses_hours, profiles)
+        candidates = self._candidates(profiles, schedules, now)
 
         engine_leads = [
             Lead(
@@ -125,9 +123,8 @@ class CrmRoutingDispatcher(models.AbstractModel):
             event="reassign" if event == "reassign" else "assign",
             explain_limit=50,
         )
-        names = {user.id: user.name for user in users}
         self._write_decisions(
-            leads, rules, result, schedules, now, event, from_create, memberships, names
+            leads, rules, result, schedules, now, event, from_create, profiles
         )
         return result.decisions
 
@@ -170,62 +167,91 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 )
             )
 
-    def _loads(self, users, now):
-        """Open leads and leads received today per user, in one query."""
+    def _profiles(self, users, now):
+        """Everything routing needs about each candidate, in one query.
+
+        Status, caps, score, time zone, companies, active team memberships (in
+        membership order), skills of active skills, open leads and leads received
+        today. Reading these through the ORM would cost one query per table.
+        """
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        self.env["crm.lead"].flush_model(
-            ["user_id", "active", "probability", "routing_assigned_at"]
-        )
+        self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                """SELECT user_id,
-                          count(*) FILTER (WHERE active AND COALESCE(probability, 0) < 100),
-                          count(*) FILTER (WHERE routing_assigned_at >= %s)
-                     FROM crm_lead
-                    WHERE user_id = ANY(%s)
-                      AND ((active AND COALESCE(probability, 0) < 100)
-                           OR routing_assigned_at >= %s)
-                 GROUP BY user_id""",
+                """
+                SELECT u.id, p.name, p.tz, u.active, u.share, u.routing_available,
+                       u.routing_score, u.routing_max_open_leads,
+                       u.routing_max_daily_leads, u.routing_last_assigned_at,
+                       ARRAY(SELECT r.cid FROM res_company_users_rel r
+                              WHERE r.user_id = u.id),
+                       ARRAY(SELECT m.crm_team_id FROM crm_team_member m
+                              WHERE m.user_id = u.id AND m.active
+                              ORDER BY m.create_date, m.id),
+                       EXISTS(SELECT 1 FROM crm_team_member m
+                               WHERE m.user_id = u.id AND m.active
+                                 AND m.assignment_optout),
+                       (SELECT json_object_agg(us.skill_id, us.level)
+                          FROM crm_routing_user_skill us
+                          JOIN crm_routing_skill s ON s.id = us.skill_id
+                         WHERE us.user_id = u.id AND s.active),
+                       (SELECT count(*) FROM crm_lead l
+                         WHERE l.user_id = u.id AND l.active
+                           AND COALESCE(l.probability, 0) < 100),
+                       (SELECT count(*) FROM crm_lead l
+                         WHERE l.user_id = u.id AND l.routing_assigned_at >= %s)
+                  FROM res_users u
+                  JOIN res_partner p ON p.id = u.partner_id
+                 WHERE u.id = ANY(%s)
+                """,
                 day_start,
                 users.ids,
-                day_start,
             )
         )
-        return {uid: (open_, today) for uid, open_, today in self.env.cr.fetchall()}
-
-    def _candidates(self, users, schedules, memberships, now):
-        loads = self._loads(users, now)
-        opted_out = set(memberships.filtered("assignment_optout").user_id.ids)
-        skill_lines = self.env["crm.routing.user.skill"].search_read(
-            [("user_id", "in", users.ids), ("skill_id.active", "=", True)],
-            ["user_id", "skill_id", "level"],
+        keys = (
+            "id",
+            "name",
+            "tz",
+            "active",
+            "share",
+            "available",
+            "score",
+            "max_open",
+            "max_daily",
+            "last_assigned",
+            "company_ids",
+            "team_ids",
+            "opted_out",
+            "skills",
+            "open_leads",
+            "leads_today",
         )
-        skills = defaultdict(dict)
-        for line in skill_lines:
-            skills[line["user_id"][0]][line["skill_id"][0]] = line["level"]
+        return {
+            row[0]: dict(zip(keys, row, strict=True)) for row in self.env.cr.fetchall()
+        }
+
+    def _candidates(self, profiles, schedules, now):
         candidates = {}
-        for user in users.with_context(active_test=False):
-            open_leads, today = loads.get(user.id, (0, 0))
-            last = user.routing_last_assigned_at
-            candidates[user.id] = Candidate(
-                id=user.id,
-                company_ids=frozenset(user.company_ids.ids),
-                active=user.active,
-                internal=not user.share,
-                available=user.routing_available,
-                opted_out=user.id in opted_out,
-                working_now=schedules[user.id].is_working(now),
-                skills=skills.get(user.id, {}),
-                score=user.routing_score,
-                open_leads=open_leads,
-                leads_today=today,
-                max_open=user.routing_max_open_leads,
-                max_daily=user.routing_max_daily_leads,
+        for uid, prof in profiles.items():
+            last = prof["last_assigned"]
+            candidates[uid] = Candidate(
+                id=uid,
+                company_ids=frozenset(prof["company_ids"]),
+                active=prof["active"],
+                internal=not prof["share"],
+                available=bool(prof["available"]),
+                opted_out=prof["opted_out"],
+                working_now=schedules[uid].is_working(now),
+                skills={int(k): v for k, v in (prof["skills"] or {}).items()},
+                score=prof["score"] or 0.0,
+                open_leads=prof["open_leads"],
+                leads_today=prof["leads_today"],
+                max_open=prof["max_open"] or 0,
+                max_daily=prof["max_daily"] or 0,
                 last_assigned=last.timestamp() if last else None,
             )
         return candidates
 
-    def _work_schedules(self, users, now, uses_hours=True):
+    def _work_schedules(self, users, now, uses_hours=True, profiles=None):
         """One :class:`WorkSchedule` per user from resource, in a few queries.
 
         A user without working hours (no resource or no calendar) is treated as
@@ -274,15 +300,21 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 personal[leave.resource_id.id].append(span)
             else:
                 general[leave.calendar_id.id].append(span)
+        if profiles is None:
+            tz_of = {user.id: user.tz for user in users.with_context(active_test=False)}
+        else:
+            tz_of = {uid: prof["tz"] for uid, prof in profiles.items()}
         schedules = {}
-        for user in users.with_context(active_test=False):
-            resource = by_user.get(user.id)
+        for user_id in users.ids:
+            resource = by_user.get(user_id)
             calendar = resource.calendar_id if resource else None
             if not calendar:
-                schedules[user.id] = WorkSchedule(tz=user.tz or "UTC", attendances=())
+                schedules[user_id] = WorkSchedule(
+                    tz=tz_of.get(user_id) or "UTC", attendances=()
+                )
                 continue
-            schedules[user.id] = WorkSchedule(
-                tz=user.tz or resource.tz or calendar.tz or "UTC",
+            schedules[user_id] = WorkSchedule(
+                tz=tz_of.get(user_id) or resource.tz or calendar.tz or "UTC",
                 attendances=tuple(attendances[calendar.id]),
                 leaves=tuple(sorted(personal[resource.id] + general[calendar.id])),
             )
@@ -378,15 +410,18 @@ class CrmRoutingDispatcher(models.AbstractModel):
         now,
         event,
         from_create,
-        memberships,
-        names,
+        profiles,
     ):
         by_id = {lead.id: lead for lead in leads}
         rule_by_id = {rule.id: rule for rule in rules}
         members_of_team, first_team = defaultdict(set), {}
-        for member in memberships:
-            members_of_team[member.crm_team_id.id].add(member.user_id.id)
-            first_team.setdefault(member.user_id.id, member.crm_team_id)
+        Team = self.env["crm.team"]
+        for uid, prof in profiles.items():
+            for team_id in prof["team_ids"]:
+                members_of_team[team_id].add(uid)
+            if prof["team_ids"]:
+                first_team[uid] = Team.browse(prof["team_ids"][0])
+        names = {uid: prof["name"] for uid, prof in profiles.items()}
         groups = defaultdict(list)
         logs, activities, chosen = [], [], set()
         reasons = self._reason_renderer(rules, names)
@@ -456,8 +491,23 @@ class CrmRoutingDispatcher(models.AbstractModel):
         if from_create:
             Lead = Lead.with_context(mail_notrack=True)
         # The team is decided here; protecting it keeps crm's per-lead team
-        # search (and the stage/probability recomputes it would trigger) away.
-        with self.env.protecting([Lead._fields["team_id"]], leads):
+        # search away. Where the team stays the same, the stage and the
+        # probability (which depend on the team, not on the salesperson) would be
+        # recomputed to the values they already have: protect them too.
+        # The company stays too: the engine only picks people who work for the
+        # lead's company.
+        same_team = leads.browse(
+            [
+                lead_id
+                for items, lead_ids in groups.items()
+                if "team_id" not in dict(items)
+                for lead_id in lead_ids
+            ]
+        ).filtered("company_id")
+        with (
+            self.env.protecting([Lead._fields["team_id"]], leads),
+            self.env.protecting(self._team_dependent_fields(Lead), same_team),
+        ):
             for items, lead_ids in groups.items():
                 Lead.browse(lead_ids).write(dict(items))
         self.env["crm.routing.log"].sudo().create(logs)
@@ -573,6 +623,20 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 "No eligible salesperson in any matching rule (last tried: “%(rule)s”)"
             ),
         }
+
+    def _team_dependent_fields(self, Lead):
+        """Company, stage and probability fields, unless the salesperson feeds the
+        predictive scoring (then a new salesperson may change the probability)."""
+        if "user_id" in Lead._pls_get_safe_fields():
+            return []
+        names = (
+            "company_id",
+            "stage_id",
+            "date_last_stage_update",
+            "probability",
+            "automated_probability",
+        )
+        return [Lead._fields[name] for name in names]
 
     def _schedule_activities(self, items):
         """One "contact this lead" activity per assignment, created in bulk.
