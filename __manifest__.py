@@ -19,6 +19,7 @@
         "views/crm_routing_log_views.xml",
         "views/crm_lead_views.xml",
         "views/res_users_views.xml",
+        "views/crm_routing_score_snapshot_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_lead_routing_menus.xml",
     ],

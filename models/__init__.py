@@ -3,6 +3,8 @@ from . import (
     crm_routing_dispatcher,
     crm_routing_log,
     crm_routing_rule,
+    crm_routing_score_snapshot,
+    crm_routing_scorer,
     crm_routing_skill,
     crm_routing_sweeper,
     crm_routing_user_skill,

@@ -1,5 +1,13 @@
 from odoo import _, api, fields, models
 
+ROUTING_WEIGHT_FIELDS = (
+    "routing_weight_conversion",
+    "routing_weight_speed",
+    "routing_weight_revenue",
+    "routing_weight_activity",
+    "routing_weight_satisfaction",
+)
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -29,25 +37,33 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.routing_score_share", readonly=False
     )
     routing_weight_conversion = fields.Integer(
-        related="company_id.routing_weight_conversion", readonly=False
+        compute="_compute_routing_weights", store=True, readonly=False
     )
     routing_weight_speed = fields.Integer(
-        related="company_id.routing_weight_speed", readonly=False
+        compute="_compute_routing_weights", store=True, readonly=False
     )
     routing_weight_revenue = fields.Integer(
-        related="company_id.routing_weight_revenue", readonly=False
+        compute="_compute_routing_weights", store=True, readonly=False
     )
     routing_weight_activity = fields.Integer(
-        related="company_id.routing_weight_activity", readonly=False
+        compute="_compute_routing_weights", store=True, readonly=False
     )
     routing_weight_satisfaction = fields.Integer(
-        related="company_id.routing_weight_satisfaction", readonly=False
+        compute="_compute_routing_weights", store=True, readonly=False
     )
     routing_odoo_assign_conflict = fields.Boolean(
         compute="_compute_routing_odoo_assign_conflict",
         help="Odoo's own rule-based assignment is also active: two systems would "
         "assign the same leads.",
     )
+
+    @api.depends("company_id")
+    def _compute_routing_weights(self):
+        """Weights are saved together in set_values: the sum-to-100 check must see
+        the new set as a whole, not one weight at a time as related fields would."""
+        for settings in self:
+            for name in ROUTING_WEIGHT_FIELDS:
+                settings[name] = settings.company_id[name]
 
     @api.depends("routing_auto_assign", "crm_use_auto_assignment")
     def _compute_routing_odoo_assign_conflict(self):
@@ -79,13 +95,20 @@ class ResConfigSettings(models.TransientModel):
             },
         }
 
-    def set_values(self):
-        """Run the deadline check as often as the settings say.
+    def action_routing_recompute_scores(self):
+        """Save the settings first, so new weights apply, then rescore everyone."""
+        self.execute()
+        return self.env["res.users"].action_routing_recompute_scores()
 
-        One cron serves every company: it runs at the shortest interval any
-        company asks for.
+    def set_values(self):
+        """Save the scoring weights as one set; run the deadline check as often
+        as the settings say (one cron serves every company: it runs at the
+        shortest interval any company asks for).
         """
         super().set_values()
+        weights = {name: self[name] for name in ROUTING_WEIGHT_FIELDS}
+        if any(self.company_id[name] != value for name, value in weights.items()):
+            self.company_id.write(weights)
         cron = self.env.ref(
             "crm_lead_routing.ir_cron_routing_sla", raise_if_not_found=False
         )

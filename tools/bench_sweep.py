@@ -12,45 +12,19 @@ non-zero when the sweep takes longer than the target (5 s) or leaves an overdue
 lead behind, unless --no-check.
 """
 
-import argparse
 import sys
 import time
 
-from odoo import SUPERUSER_ID, api, fields
-from odoo.modules.registry import Registry
-from odoo.tools import SQL, config
+from benchlib import create_salespeople, open_registry, parse_args, superuser_env
+
+from odoo import fields
+from odoo.tools import SQL
 
 TARGET_SECONDS = 5.0
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--leads", type=int, default=100_000)
-    parser.add_argument("--overdue", type=int, default=1_000)
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--no-check", action="store_true")
-    return parser.parse_args()
-
-
 def setup(env, n_users):
-    group = env.ref("sales_team.group_sale_salesman")
-    users = (
-        env["res.users"]
-        .with_context(no_reset_password=True)
-        .create(
-            [
-                {
-                    "name": f"Sweep Bench Seller {i}",
-                    "login": f"sweep_bench_seller_{i}",
-                    "email": f"sweep_bench_{i}@example.com",
-                    "groups_id": [(6, 0, group.ids)],
-                }
-                for i in range(n_users)
-            ]
-        )
-    )
+    users = create_salespeople(env, n_users, "sweep")
     env["crm.team"].search([]).write({"assignment_domain": False})
     team = env["crm.team"].create({"name": "Sweep bench team", "use_leads": True})
     env["crm.routing.rule"].search([]).active = False
@@ -175,13 +149,9 @@ def overdue_plan(env, now):
 
 
 def main():
-    args = parse_args()
-    config.parse_config(
-        ["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"]
-    )
-    registry = Registry(args.db)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+    args = parse_args(__doc__, leads=100_000, overdue=1_000, users=50)
+    with open_registry(args).cursor() as cr:
+        env = superuser_env(cr)
         now = fields.Datetime.now()
         users, team, rule = setup(env, args.users)
         t0 = time.perf_counter()

@@ -15,46 +15,19 @@ routing adds more than the targets (1 ms and 3 queries per lead) or is not at
 least 10 times cheaper per lead than Odoo's own assignment, unless --no-check.
 """
 
-import argparse
 import random
 import sys
 import time
 
-import odoo
-from odoo import SUPERUSER_ID, api
-from odoo.tools import config
+from benchlib import create_salespeople, open_registry, parse_args, superuser_env
 
 TARGET_MS, TARGET_QUERIES, TARGET_RATIO = 1.0, 3.0, 10.0
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--leads", type=int, default=10_000)
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--rules", type=int, default=20)
-    parser.add_argument("--no-check", action="store_true")
-    return parser.parse_args()
-
-
 def setup(env, n_users, n_rules):
     rnd = random.Random(42)
-    group = env.ref("sales_team.group_sale_salesman")
-    users = (
-        env["res.users"]
-        .with_context(no_reset_password=True, mail_create_nolog=True)
-        .create(
-            [
-                {
-                    "name": f"Bench Seller {i}",
-                    "login": f"bench_seller_{i}",
-                    "groups_id": [(6, 0, group.ids)],
-                    "routing_score": rnd.uniform(10, 95),
-                }
-                for i in range(n_users)
-            ]
-        )
+    users = create_salespeople(
+        env, n_users, "routing", routing_score=lambda _i: rnd.uniform(10, 95)
     )
     env["crm.team"].search([]).write({"assignment_domain": False, "active": False})
     team = env["crm.team"].create({"name": "Bench team", "use_leads": True})
@@ -151,15 +124,11 @@ def measure(env, label, func):
 
 
 def main():
-    args = parse_args()
-    config.parse_config(
-        ["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"]
-    )
-    registry = odoo.registry(args.db)
+    args = parse_args(__doc__, leads=10_000, users=50, rules=20)
     n = args.leads
     rows = []
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+    with open_registry(args).cursor() as cr:
+        env = superuser_env(cr, tracking_disable=True)
         team = setup(env, args.users, args.rules)
         company = env.company
         values = lead_values(n)

@@ -1,0 +1,339 @@
+"""Gather each salesperson's CRM history and store their routing score.
+
+The arithmetic lives in ``routing.scoring`` (pure Python). This model only
+collects the raw metrics with a fixed number of grouped SQL queries, whatever
+the number of salespeople or leads, and writes the results back in bulk: the
+daily run must stay cheap for a company with hundreds of salespeople and
+hundreds of thousands of leads.
+"""
+
+import json
+import logging
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..routing.scoring import MetricSample, ScoreFacts, compute_scores, working_days
+from .res_users import ROUTING_SCORECARD_COLUMNS
+
+_logger = logging.getLogger(__name__)
+
+# When a lead counts as "assigned": routing's own stamp, else Odoo's
+# assignment date, else its creation (leads assigned before the addon).
+ASSIGNED_AT = SQL("COALESCE(l.routing_assigned_at, l.date_open, l.create_date)")
+
+
+class CrmRoutingScorer(models.AbstractModel):
+    _name = "crm.routing.scorer"
+    _description = "Salesperson Scoring"
+
+    @api.model
+    def _salespeople(self):
+        group = self.env.ref("sales_team.group_sale_salesman")
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search([("share", "=", False), ("groups_id", "in", group.ids)])
+        )
+
+    @api.model
+    def _recompute(self, users=None):
+        """Score ``users`` (default: every salesperson) and snapshot today's score.
+
+        Everyone is ranked against their whole comparison group (company, or
+        team), so the group is always scored in full even when ``users`` is a
+        subset. Returns ``{user_id: ScoreResult}``.
+        """
+        everyone = self._salespeople()
+        if users is not None:
+            companies = users.sudo().company_id
+            everyone = everyone.filtered(lambda u: u.company_id in companies)
+        if not everyone:
+            return {}
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        profiles = self._profiles(everyone)
+        history = self._lead_history(everyone, now)
+        speed = self._first_contact_speed(everyone, now)
+        activity = self._activities_done(everyone, now)
+
+        results = {}
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .browse({p["company_id"] for p in profiles.values()})
+        )
+        for company in companies:
+            members = [p for p in profiles.values() if p["company_id"] == company.id]
+            full = company.routing_score_min_closed
+            facts = [
+                self._facts(company, p, history, speed, activity, now) for p in members
+            ]
+            results.update(
+                compute_scores(
+                    facts,
+                    company._routing_score_weights(),
+                    {
+                        "conversion": full,
+                        "speed": full,
+                        "revenue": full,
+                        "activity": full,
+                        "satisfaction": 1,
+                    },
+                )
+            )
+        self._store(results, profiles, now)
+        _logger.info("Lead routing: scored %s salespeople", len(results))
+        return results
+
+    # ------------------------------------------------------------------ gather
+    def _profiles(self, users):
+        """Company, main sales team, start date and satisfaction of each user."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT u.id, u.company_id, u.create_date, u.routing_satisfaction,
+                       c.routing_score_window_days, c.routing_score_by_team,
+                       (SELECT m.crm_team_id
+                          FROM crm_team_member m
+                          JOIN crm_team t ON t.id = m.crm_team_id
+                         WHERE m.user_id = u.id AND m.active AND t.active
+                         ORDER BY m.id LIMIT 1)
+                  FROM res_users u
+                  JOIN res_company c ON c.id = u.company_id
+                 WHERE u.id = ANY(%s)
+                """,
+                users.ids,
+            )
+        )
+        return self._by_user(
+            (
+                "user_id",
+                "company_id",
+                "since",
+                "satisfaction",
+                "window",
+                "by_team",
+                "team_id",
+            )
+        )
+
+    def _by_user(self, keys):
+        """The last query's rows as ``{user_id: {key: value}}`` (user id first)."""
+        return {
+            row[0]: dict(zip(keys, row, strict=True)) for row in self.env.cr.fetchall()
+        }
+
+    def _window_leads(self, users, now):
+        """Leads assigned to ``users`` within their company's scoring window."""
+        return SQL(
+            """
+            SELECT l.id, l.user_id, l.active, l.probability, l.expected_revenue,
+                   l.routing_first_touch_at, %s AS assigned_at, u.partner_id
+              FROM crm_lead l
+              JOIN res_users u ON u.id = l.user_id
+              JOIN res_company c ON c.id = u.company_id
+             WHERE l.user_id = ANY(%s)
+               AND (l.company_id IS NULL OR l.company_id = u.company_id)
+               AND %s >= %s::timestamp
+                        - make_interval(days => c.routing_score_window_days)
+            """,
+            ASSIGNED_AT,
+            users.ids,
+            ASSIGNED_AT,
+            now,
+        )
+
+    def _lead_history(self, users, now):
+        """Per user: leads assigned, won, lost and won revenue in the window."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT l.user_id,
+                       count(*),
+                       count(*) FILTER (WHERE l.active AND l.probability = 100),
+                       count(*) FILTER (WHERE NOT l.active AND l.probability = 0),
+                       COALESCE(sum(l.expected_revenue)
+                                FILTER (WHERE l.active AND l.probability = 100), 0)
+                  FROM (%s) l
+                 GROUP BY l.user_id
+                """,
+                self._window_leads(users, now),
+            )
+        )
+        return self._by_user(("user_id", "assigned", "won", "lost", "revenue"))
+
+    def _first_contact_speed(self, users, now):
+        """Per user: median minutes from assignment to first contact, and count.
+
+        First contact is ``routing_first_touch_at``; for leads assigned before
+        the addon, the owner's first message, email or done activity on it.
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH l AS (%s),
+                first_message AS (
+                    SELECT l.id, min(m.date) AS at
+                      FROM l
+                      JOIN mail_message m
+                        ON m.model = 'crm.lead' AND m.res_id = l.id
+                       AND m.author_id = l.partner_id AND m.date >= l.assigned_at
+                       AND (m.message_type IN ('comment', 'email')
+                            OR m.mail_activity_type_id IS NOT NULL)
+                     WHERE l.routing_first_touch_at IS NULL
+                     GROUP BY l.id
+                ),
+                delays AS (
+                    SELECT l.user_id,
+                           EXTRACT(EPOCH FROM COALESCE(l.routing_first_touch_at,
+                                                       first_message.at)
+                                              - l.assigned_at) / 60.0 AS minutes
+                      FROM l
+                      LEFT JOIN first_message ON first_message.id = l.id
+                )
+                SELECT user_id,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes),
+                       count(*)
+                  FROM delays
+                 WHERE minutes >= 0
+                 GROUP BY user_id
+                """,
+                self._window_leads(users, now),
+            )
+        )
+        return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
+
+    def _activities_done(self, users, now):
+        """Per user: activities they marked done on leads within the window."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT u.id, count(m.id)
+                  FROM res_users u
+                  JOIN res_company c ON c.id = u.company_id
+                  JOIN mail_message m
+                    ON m.author_id = u.partner_id AND m.model = 'crm.lead'
+                   AND m.mail_activity_type_id IS NOT NULL
+                   AND m.date >= %s::timestamp
+                                 - make_interval(days => c.routing_score_window_days)
+                 WHERE u.id = ANY(%s)
+                 GROUP BY u.id
+                """,
+                now,
+                users.ids,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _facts(self, company, profile, history, speed, activity, now):
+        user_id = profile["user_id"]
+        leads = history.get(user_id, {})
+        closed = leads.get("won", 0) + leads.get("lost", 0)
+        conversion = 100.0 * leads["won"] / closed if closed else None
+        median_minutes, touched = speed.get(user_id, (None, 0))
+        window_start = fields.Datetime.subtract(now, days=profile["window"])
+        since = max(window_start, profile["since"] or window_start)
+        days = working_days(since.date(), now.date())
+        assigned = leads.get("assigned", 0)
+        done = activity.get(user_id, 0)
+        satisfaction = profile["satisfaction"] or None
+        group = (company.id, profile["team_id"] if profile["by_team"] else None)
+        return ScoreFacts(
+            user_id,
+            group,
+            {
+                "conversion": MetricSample(conversion, closed),
+                "speed": MetricSample(median_minutes, touched),
+                "revenue": MetricSample(
+                    float(leads["revenue"]) if closed else None, closed
+                ),
+                "activity": MetricSample(
+                    done / days if (assigned or done) else None, max(assigned, done)
+                ),
+                "satisfaction": MetricSample(satisfaction, 1 if satisfaction else 0),
+            },
+        )
+
+    # ------------------------------------------------------------------- store
+    def _store(self, results, profiles, now):
+        """Write scores on the users and upsert today's snapshot (2 queries)."""
+        if not results:
+            return
+        ids = sorted(results)
+
+        def raw(user_id, metric):
+            return results[user_id].details[metric]["raw"]
+
+        columns = {
+            "id": ids,
+            "score": [results[i].score for i in ids],
+            "tier": [results[i].tier for i in ids],
+            "details": [json.dumps(results[i].details) for i in ids],
+            "conversion": [raw(i, "conversion") for i in ids],
+            "speed": [raw(i, "speed") for i in ids],
+            "revenue": [raw(i, "revenue") for i in ids],
+            "activity": [raw(i, "activity") for i in ids],
+            "closed": [results[i].details["conversion"]["n"] for i in ids],
+            "company": [profiles[i]["company_id"] for i in ids],
+            "team": [profiles[i]["team_id"] for i in ids],
+        }
+        values = SQL(
+            """unnest(%s::int[], %s::float8[], %s::varchar[], %s::jsonb[],
+                      %s::float8[], %s::float8[], %s::float8[], %s::float8[],
+                      %s::int[], %s::int[], %s::int[])
+               AS v(id, score, tier, details, conversion, speed, revenue,
+                    activity, closed, company, team)""",
+            *columns.values(),
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_users u
+                   SET routing_score = v.score, routing_tier = v.tier,
+                       routing_score_details = v.details,
+                       routing_conversion_rate = v.conversion,
+                       routing_speed_minutes = v.speed,
+                       routing_won_revenue = v.revenue,
+                       routing_activity_rate = v.activity,
+                       routing_closed_count = v.closed,
+                       routing_score_date = %s
+                  FROM %s
+                 WHERE u.id = v.id
+                """,
+                now,
+                values,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_routing_score_snapshot
+                       (user_id, company_id, team_id, date, score, tier,
+                        conversion_rate, speed_minutes, won_revenue, activity_rate,
+                        closed_count, create_uid, create_date, write_uid, write_date)
+                SELECT v.id, v.company, v.team, %s, v.score, v.tier,
+                       v.conversion, v.speed, v.revenue, v.activity, v.closed,
+                       %s, %s, %s, %s
+                  FROM %s
+                ON CONFLICT (user_id, date) DO UPDATE
+                   SET score = EXCLUDED.score, tier = EXCLUDED.tier,
+                       team_id = EXCLUDED.team_id,
+                       conversion_rate = EXCLUDED.conversion_rate,
+                       speed_minutes = EXCLUDED.speed_minutes,
+                       won_revenue = EXCLUDED.won_revenue,
+                       activity_rate = EXCLUDED.activity_rate,
+                       closed_count = EXCLUDED.closed_count,
+                       write_uid = EXCLUDED.write_uid,
+                       write_date = EXCLUDED.write_date
+                """,
+                now.date(),
+                self.env.uid,
+                now,
+                self.env.uid,
+                now,
+                values,
+            )
+        )
+        self.env["res.users"].invalidate_model(list(ROUTING_SCORECARD_COLUMNS))
+        self.env["crm.routing.score.snapshot"].invalidate_model()

@@ -1,0 +1,286 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from .common import RoutingCase
+
+NOW = "2026-11-20 10:00:00"
+
+
+@tagged("post_install", "-at_install", "crm_lead_routing")
+class TestRoutingScores(RoutingCase):
+    """Scores computed from crafted CRM histories, ranked within the team."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {
+                "routing_auto_assign": False,
+                "routing_score_by_team": True,
+                "routing_score_min_closed": 10,
+            }
+        )
+        cls.Scorer = cls.env["crm.routing.scorer"]
+
+    def set_weights(self, **weights):
+        values = dict.fromkeys(
+            ("conversion", "speed", "revenue", "activity", "satisfaction"), 0
+        )
+        values.update(weights)
+        self.company.write({f"routing_weight_{k}": v for k, v in values.items()})
+
+    def history(self, user, won=0, lost=0, revenue=1000.0, minutes=None, days_ago=10):
+        """``won`` + ``lost`` closed leads assigned to ``user`` ``days_ago`` days ago."""
+        assigned = fields.Datetime.now() - timedelta(days=days_ago)
+        leads = self.env["crm.lead"].create(
+            [
+                {
+                    "name": f"{user.name} history {i}",
+                    "user_id": user.id,
+                    "expected_revenue": revenue,
+                    "routing_assigned_at": assigned,
+                    "routing_first_touch_at": minutes is not None
+                    and assigned + timedelta(minutes=minutes),
+                }
+                for i in range(won + lost)
+            ]
+        )
+        leads[:won].action_set_won()
+        leads[won:].action_set_lost()
+        return leads
+
+    def scores(self):
+        self.Scorer._recompute()
+        return {u: u.routing_score for u in self.sales}
+
+    @freeze_time(NOW)
+    def test_better_conversion_gives_a_higher_score(self):
+        self.set_weights(conversion=100)
+        self.history(self.alice, won=9, lost=3)
+        self.history(self.bob, won=3, lost=9)
+        for user in self.carol | self.dave | self.erin:
+            self.history(user, won=6, lost=6)
+        score = self.scores()
+        self.assertGreater(score[self.alice], score[self.carol])
+        self.assertGreater(score[self.carol], score[self.bob])
+        self.assertEqual(self.alice.routing_tier, "top")
+        self.assertEqual(self.bob.routing_tier, "bottom")
+        self.assertAlmostEqual(self.alice.routing_conversion_rate, 75.0)
+        self.assertEqual(self.alice.routing_closed_count, 12)
+
+    @freeze_time(NOW)
+    def test_slower_first_contact_gives_a_lower_score(self):
+        self.set_weights(speed=100)
+        self.history(self.alice, won=6, lost=6, minutes=4)
+        self.history(self.bob, won=6, lost=6, minutes=240)
+        for user in self.carol | self.dave | self.erin:
+            self.history(user, won=6, lost=6, minutes=30)
+        score = self.scores()
+        self.assertGreater(score[self.alice], score[self.carol])
+        self.assertGreater(score[self.carol], score[self.bob])
+        self.assertAlmostEqual(self.bob.routing_speed_minutes, 240.0)
+
+    @freeze_time(NOW)
+    def test_owner_message_counts_as_first_contact_for_older_leads(self):
+        """Leads assigned before the addon: the owner's first message is the touch."""
+        self.set_weights(speed=100)
+        lead = self.history(self.alice, won=1)
+        lead.routing_assigned_at = False
+        lead.date_open = fields.Datetime.now() - timedelta(days=3)
+        with freeze_time(fields.Datetime.now() - timedelta(days=3, minutes=-45)):
+            lead.with_user(self.alice).message_post(
+                body="Called", message_type="comment"
+            )
+        self.Scorer._recompute()
+        self.assertAlmostEqual(self.alice.routing_speed_minutes, 45.0, delta=0.1)
+
+    @freeze_time(NOW)
+    def test_newcomer_with_two_leads_lands_near_the_median(self):
+        self.set_weights(conversion=60, speed=40)
+        for rate, user in enumerate(self.alice | self.bob | self.carol | self.dave):
+            self.history(user, won=3 + 2 * rate, lost=9 - 2 * rate, minutes=20 + rate)
+        self.history(self.erin, lost=2, minutes=300)
+        self.Scorer._recompute()
+        self.assertTrue(35 <= self.erin.routing_score <= 65, self.erin.routing_score)
+        self.assertEqual(self.erin.routing_tier, "middle")
+        details = self.erin.routing_score_details
+        self.assertEqual(details["conversion"]["n"], 2)
+        self.assertIn("percentile", details["speed"])
+
+    @freeze_time(NOW)
+    def test_salesperson_without_history_gets_the_median(self):
+        self.history(self.alice, won=10, lost=2, minutes=5)
+        self.history(self.bob, won=2, lost=10, minutes=500)
+        self.Scorer._recompute()
+        self.assertEqual(self.erin.routing_score, 50.0)
+        self.assertEqual(self.erin.routing_tier, "middle")
+        self.assertIn("Percentile", self.erin.routing_score_breakdown)
+
+    @freeze_time(NOW)
+    def test_weights_change_the_ranking(self):
+        self.history(self.alice, won=10, lost=2, minutes=300)  # converts, slowly
+        self.history(self.bob, won=2, lost=10, minutes=3)  # fast, converts little
+        self.set_weights(conversion=100)
+        self.Scorer._recompute()
+        self.assertGreater(self.alice.routing_score, self.bob.routing_score)
+        self.set_weights(speed=100)
+        self.Scorer._recompute()
+        self.assertGreater(self.bob.routing_score, self.alice.routing_score)
+
+    @freeze_time(NOW)
+    def test_leads_outside_the_window_do_not_count(self):
+        self.set_weights(conversion=100)
+        self.history(self.alice, lost=12, days_ago=200)
+        self.history(self.alice, won=12)
+        self.company.routing_score_window_days = 90
+        self.Scorer._recompute()
+        self.assertEqual(self.alice.routing_conversion_rate, 100.0)
+        self.assertEqual(self.alice.routing_closed_count, 12)
+
+    def test_snapshot_is_written_once_per_day(self):
+        Snapshot = self.env["crm.routing.score.snapshot"]
+        with freeze_time("2026-11-20 02:00:00"):
+            self.env["res.users"]._cron_routing_scores()
+            self.history(self.alice, won=5)
+            self.env["res.users"]._cron_routing_scores()
+        with freeze_time("2026-11-21 02:00:00"):
+            self.env["res.users"]._cron_routing_scores()
+        snapshots = Snapshot.search([("user_id", "=", self.alice.id)])
+        self.assertEqual(
+            sorted(str(d) for d in snapshots.mapped("date")),
+            ["2026-11-20", "2026-11-21"],
+        )
+        first = snapshots.filtered(lambda s: str(s.date) == "2026-11-20")
+        self.assertEqual(first.score, self.alice.routing_score)
+        self.assertEqual(first.team_id, self.team)
+
+    def test_manager_recomputes_from_the_leaderboard(self):
+        manager = new_test_user(
+            self.env, "routing_manager", groups="sales_team.group_sale_manager"
+        )
+        action = (
+            self.env["res.users"].with_user(manager).action_routing_recompute_scores()
+        )
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertTrue(self.alice.sudo().routing_score_date)
+
+    def test_salesperson_cannot_recompute(self):
+        with self.assertRaises(AccessError):
+            self.env["res.users"].with_user(
+                self.alice
+            ).action_routing_recompute_scores()
+
+
+@tagged("post_install", "-at_install", "crm_lead_routing")
+class TestRoutingScoreVisibility(RoutingCase):
+    """Own scorecard always; colleagues' only for managers or when shared."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(
+            cls.env, "routing_score_manager", groups="sales_team.group_sale_manager"
+        )
+        cls.env["crm.routing.scorer"]._recompute()
+
+    def test_salesperson_reads_own_score(self):
+        me = self.alice.with_user(self.alice)
+        self.assertEqual(
+            me.read(["routing_score", "routing_score_breakdown"])[0]["id"], me.id
+        )
+
+    def test_salesperson_cannot_read_colleagues_scores(self):
+        with self.assertRaises(AccessError):
+            self.bob.with_user(self.alice).read(["routing_score"])
+        # Reading a colleague's ordinary fields is unaffected.
+        self.assertEqual(
+            self.bob.with_user(self.alice).read(["name"])[0]["name"], "Bob"
+        )
+
+    def test_sharing_opens_colleagues_scores(self):
+        self.company.routing_score_share = True
+        self.assertTrue(self.bob.with_user(self.alice).read(["routing_score"]))
+        snapshots = (
+            self.env["crm.routing.score.snapshot"].with_user(self.alice).search([])
+        )
+        self.assertIn(self.bob, snapshots.user_id)
+
+    def test_salesperson_sees_only_own_snapshots(self):
+        snapshots = (
+            self.env["crm.routing.score.snapshot"].with_user(self.alice).search([])
+        )
+        self.assertEqual(snapshots.user_id, self.alice)
+
+    def test_manager_reads_everyones_scores(self):
+        rows = self.sales.with_user(self.manager).read(
+            ["routing_score", "routing_tier"]
+        )
+        self.assertEqual(len(rows), 5)
+
+
+@tagged("post_install", "-at_install", "crm_lead_routing")
+class TestRoutingScoreSettings(RoutingCase):
+    def test_weights_not_adding_up_to_100_are_refused(self):
+        with self.assertRaises(ValidationError):
+            self.env["res.config.settings"].create(
+                {"routing_weight_conversion": 50, "routing_weight_speed": 10}
+            ).execute()
+
+    def test_recompute_from_settings_applies_new_weights(self):
+        settings = self.env["res.config.settings"].create(
+            {
+                "routing_weight_conversion": 100,
+                "routing_weight_speed": 0,
+                "routing_weight_revenue": 0,
+                "routing_weight_activity": 0,
+            }
+        )
+        action = settings.action_routing_recompute_scores()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(self.company.routing_weight_conversion, 100)
+        self.assertEqual(self.alice.routing_score_details["speed"]["weight"], 0)
+
+
+@tagged("post_install", "-at_install", "crm_lead_routing")
+class TestRoutingScoreQueries(RoutingCase):
+    """The recompute costs the same number of queries for 5 or 50 salespeople."""
+
+    def add_salespeople(self, count):
+        group = self.env.ref("sales_team.group_sale_salesman")
+        people = (
+            self.env["res.users"]
+            .with_context(no_reset_password=True, mail_create_nolog=True)
+            .create(
+                [
+                    {
+                        "name": f"Scored seller {i}",
+                        "login": f"scored_seller_{i}",
+                        "groups_id": [(6, 0, group.ids)],
+                    }
+                    for i in range(count)
+                ]
+            )
+        )
+        self.env["crm.lead"].create(
+            [
+                {"name": f"History {i}", "user_id": user.id, "probability": 10}
+                for i, user in enumerate(people)
+            ]
+        )
+        return people
+
+    def recompute_queries(self):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.assertQueryCount(10):
+            self.env["crm.routing.scorer"]._recompute()
+
+    def test_query_count_does_not_grow_with_salespeople(self):
+        self.recompute_queries()  # the 5 salespeople of the test team (+ demo)
+        self.add_salespeople(45)
+        self.recompute_queries()

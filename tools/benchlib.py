@@ -1,0 +1,54 @@
+"""What the Odoo benchmarks share: arguments, the database, bench salespeople.
+
+Each benchmark works in one transaction that it rolls back, so the benchmark
+database is left as it was.
+"""
+
+import argparse
+
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+
+def parse_args(doc, **defaults):
+    """--db, --addons-path, --no-check, plus one ``--name N`` per default."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--addons-path", required=True)
+    for name, value in defaults.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=value)
+    parser.add_argument("--no-check", action="store_true")
+    return parser.parse_args()
+
+
+def open_registry(args):
+    config.parse_config(
+        ["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"]
+    )
+    return Registry(args.db)
+
+
+def superuser_env(cr, **context):
+    return api.Environment(cr, SUPERUSER_ID, context)
+
+
+def create_salespeople(env, count, prefix, **extra):
+    """``count`` internal salespeople; ``extra`` values may be callables of i."""
+    group = env.ref("sales_team.group_sale_salesman")
+    return (
+        env["res.users"]
+        .with_context(no_reset_password=True, mail_create_nolog=True)
+        .create(
+            [
+                {
+                    "name": f"{prefix.title()} Bench Seller {i}",
+                    "login": f"{prefix}_bench_seller_{i}",
+                    "email": f"{prefix}_bench_{i}@example.com",
+                    "groups_id": [(6, 0, group.ids)],
+                    **{k: v(i) if callable(v) else v for k, v in extra.items()},
+                }
+                for i in range(count)
+            ]
+        )
+    )
