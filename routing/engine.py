@@ -4,15 +4,20 @@ Design choices:
 
 * The batch is routed lead by lead, in the given order, with counters that
   include what this batch already gave, so caps hold within a batch.
-* Per-rule state (rotation counts, weighted credits) is a plain JSON dict so
+* Per-rule state (rotation counts, weighted passes) is a plain JSON dict so
   the Odoo layer can store it on the rule and a rotation survives restarts.
-* Static eligibility (pool, active, company, availability, hours, rule skills)
-  is computed once per (rule, lead skills, lead exclusions) and reused; only
-  the caps change from lead to lead.
+* Speed: leads that share a rule, the skills they need, their company and the
+  people excluded for them share a *profile*, built once per batch: who passes
+  the static checks (pool, active, company, availability, hours, skills) and a
+  heap of those people ordered by the strategy's key. Keys only ever grow
+  within a batch (counts, loads, passes) and caps only ever close, so a lead
+  costs a few heap operations (stale entries are refreshed lazily) instead of
+  a pass over the whole pool.
 * Every tie is broken by the pool's order, never by set or dict iteration, so
   the same facts and state always give the same decisions.
 """
 
+import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -34,6 +39,10 @@ from .facts import (
     Verdict,
 )
 
+# Builds a Verdict from a full tuple of its fields, skipping the keyword
+# handling of the named tuple's constructor (a decision carries dozens).
+_verdict = tuple.__new__
+
 
 @dataclass
 class RoutingResult:
@@ -50,6 +59,14 @@ class _Batch:
         self.given = Counter()
         self.given_order = {}
         self.clock = 0
+        # Caps only close within a batch: who is capped, and a version that
+        # changes whenever someone new is, so profiles know when to refresh.
+        self.capped = {}
+        self.cap_version = 0
+        for cand in candidates.values():
+            reason = self.cap_reason(cand)
+            if reason:
+                self.capped[cand.id] = reason
 
     def open_leads(self, cand):
         return cand.open_leads + self.given[cand.id]
@@ -77,6 +94,10 @@ class _Batch:
         self.given[cand.id] += 1
         self.clock += 1
         self.given_order[cand.id] = self.clock
+        reason = self.cap_reason(cand)
+        if reason and cand.id not in self.capped:
+            self.capped[cand.id] = reason
+            self.cap_version += 1
 
 
 def _static_reason(cand, rule, lead, needed, check_pool=True, pool=frozenset()):
@@ -137,71 +158,10 @@ def _fit(cand, needed):
     return sum(min(cand.skills.get(s, 0), 5) / 5.0 for s in needed) / len(needed)
 
 
-def _pick(rule, lead, eligible, needed, batch, rstate, positions):
-    """Choose among ``eligible`` (ordered by pool). Returns (cand, code, params, keys)."""
-    strategy = rule.strategy
-    if strategy == "fixed_user":
-        return eligible[0], "fixed_user", {}, {}
-    if strategy == "round_robin":
-        served = rstate.setdefault("served", {})
-        counts = {c.id: served.get(str(c.id), 0) for c in eligible}
-        # A returning person gets at most one catch-up turn, never a burst.
-        top = max(counts.values())
-        for uid, count in counts.items():
-            if count < top - 1:
-                counts[uid] = top - 1
-        keys = {c.id: (counts[c.id], positions[c.id]) for c in eligible}
-        chosen = min(eligible, key=lambda c: keys[c.id])
-        for uid, count in counts.items():
-            served[str(uid)] = count
-        served[str(chosen.id)] = counts[chosen.id] + 1
-        return chosen, "round_robin", {}, keys
-    if strategy == "load_balanced":
-        keys = {
-            c.id: (batch.load(c), batch.recency(c), positions[c.id]) for c in eligible
-        }
-        chosen = min(eligible, key=lambda c: keys[c.id])
-        return chosen, "load_balanced", {"load": keys[chosen.id][0]}, keys
-    if strategy == "best_match":
-        keys = {
-            c.id: (-_fit(c, needed), -c.score, batch.load(c), positions[c.id])
-            for c in eligible
-        }
-        chosen = min(eligible, key=lambda c: keys[c.id])
-        return chosen, "best_match", {"fit": -keys[chosen.id][0]}, keys
-    if strategy == "continuity":
-        by_id = {c.id: c for c in eligible}
-        for via, owner in zip(
-            _owner_labels(lead), lead.account_owner_ids, strict=False
-        ):
-            if owner in by_id:
-                return by_id[owner], "continuity_owner", {"via": via}, {}
-        chosen, _code, params, keys = _weighted(rule, eligible, rstate, positions)
-        return chosen, "continuity_fallthrough", {}, keys
-    return _weighted(rule, eligible, rstate, positions)
-
-
 def _owner_labels(lead):
     return ("account owner", "parent company owner", "earlier lead owner") + (
         "earlier lead owner",
     ) * max(0, len(lead.account_owner_ids) - 3)
-
-
-def _weighted(rule, eligible, rstate, positions):
-    """Smooth weighted round robin: deterministic, shares converge exactly.
-
-    Only the eligible accumulate credit, so someone away (or capped) does not
-    come back to a burst.
-    """
-    credit = rstate.setdefault("credit", {})
-    shares = _shares(rule, eligible)
-    for cand in eligible:
-        key = str(cand.id)
-        credit[key] = credit.get(key, 0.0) + shares[cand.id]
-    keys = {c.id: (-credit[str(c.id)], positions[c.id]) for c in eligible}
-    chosen = min(eligible, key=lambda c: keys[c.id])
-    credit[str(chosen.id)] -= 1.0
-    return chosen, "weighted", {"share": shares[chosen.id]}, keys
 
 
 def _least_loaded(rule, lead, pool, batch, positions):
@@ -220,21 +180,200 @@ def _least_loaded(rule, lead, pool, batch, positions):
     return best[1] if best else None
 
 
-def _explain(chosen_id, verdicts, keys, limit):
+class _Profile:
+    """Leads of one rule that need the same skills, company and exclusions.
+
+    ``ok`` are the pool members who pass every check but the caps, in pool
+    order; ``excluded`` the others with their reason. ``heap`` orders ``ok``
+    by the strategy's key; an entry may be stale (its person's key has grown
+    since, or they are now capped) and is refreshed when it reaches the top.
+    """
+
+    __slots__ = (
+        "rule",
+        "needed",
+        "positions",
+        "ok",
+        "excluded",
+        "heap",
+        "strides",
+        "version",
+        "capped_count",
+        "fit",
+        "epoch",
+    )
+
+    def __init__(self, rule, needed, positions, ok, excluded, epoch):
+        self.rule = rule
+        self.epoch = epoch  # shared by the rule's profiles: [counter]
+        self.needed = needed
+        self.positions = positions
+        self.ok = ok
+        self.excluded = excluded
+        self.heap = None
+        self.strides = {}
+        self.version = -1
+        self.capped_count = 0
+        self.fit = (
+            {c.id: _fit(c, needed) for c in ok} if rule.strategy == "best_match" else {}
+        )
+
+
+def _key(profile, cand, batch, rstate):
+    """The strategy's ordering key for ``cand`` now (smallest is chosen)."""
+    strategy = profile.rule.strategy
+    pos = profile.positions[cand.id]
+    if strategy == "round_robin":
+        return (rstate["served"].get(cand.id, 0), pos)
+    if strategy == "load_balanced":
+        return (batch.load(cand), batch.recency(cand), pos)
+    if strategy == "best_match":
+        return (-profile.fit[cand.id], -cand.score, batch.load(cand), pos)
+    if strategy == "fixed_user":
+        return (pos,)
+    # weighted (and the continuity fall-through): the virtual finish time
+    return (rstate["pass"].get(cand.id, 0.0) + profile.strides[cand.id], pos)
+
+
+def _refresh(profile, batch, rstate):
+    """(Re)build the heap when first used or when someone in it got capped."""
+    if profile.heap is not None and profile.version == batch.cap_version:
+        return
+    live = [c for c in profile.ok if c.id not in batch.capped]
+    profile.capped_count = len(profile.ok) - len(live)
+    strategy = profile.rule.strategy
+    if strategy == "round_robin" and profile.heap is None:
+        # A returning person gets at most one catch-up turn, never a burst.
+        served = rstate["served"]
+        counts = {c.id: served.get(c.id, 0) for c in live}
+        top = max(counts.values(), default=0)
+        for uid, count in counts.items():
+            if count < top - 1:
+                served[uid] = top - 1
+                profile.epoch[0] += 1
+    if strategy in ("weighted", "continuity"):
+        # Shares depend on who is eligible; only the eligible move forward, and
+        # someone back from an absence starts level with the others (one
+        # catch-up turn at most), not with a burst.
+        shares = _shares(profile.rule, live) if live else {}
+        profile.strides = {uid: 1.0 / share for uid, share in shares.items()}
+        passes = rstate["pass"]
+        # "Now" in virtual time: the earliest next turn among those with one.
+        known = [passes[c.id] + profile.strides[c.id] for c in live if c.id in passes]
+        level = min(known) if known else None
+        for cand in live:
+            key = cand.id
+            if level is None:
+                passes[key] = 0.0
+            else:
+                floor = level - profile.strides[cand.id]
+                if passes.get(key, floor) <= floor:
+                    passes[key] = floor
+            profile.epoch[0] += 1
+    epoch, given = profile.epoch[0], batch.given
+    profile.heap = [
+        (_key(profile, c, batch, rstate), c.id, given[c.id], epoch) for c in live
+    ]
+    heapq.heapify(profile.heap)
+    profile.version = batch.cap_version
+
+
+def _top(profile, batch, rstate, count):
+    """The ``count`` best eligible (key, cand), best first; the heap is kept."""
+    heap, found = profile.heap, []
+    capped, given, epoch = batch.capped, batch.given, profile.epoch[0]
+    candidates = batch.candidates
+    while heap and len(found) < count:
+        entry = heap[0]
+        uid = entry[1]
+        if uid in capped:
+            heapq.heappop(heap)
+            continue
+        # A key can only have changed if its person was given a lead since
+        # (loads, turns, passes) or the rule's counters were levelled.
+        if entry[2] != given[uid] or entry[3] != epoch:
+            current = _key(profile, candidates[uid], batch, rstate)
+            if current != entry[0]:
+                heapq.heapreplace(heap, (current, uid, given[uid], epoch))
+                continue
+            heapq.heappop(heap)
+            found.append((current, uid, given[uid], epoch))
+            continue
+        found.append(heapq.heappop(heap))
+    for entry in found:
+        heapq.heappush(heap, entry)
+    return [(entry[0], candidates[entry[1]]) for entry in found]
+
+
+def _choose(profile, batch, rstate, limit):
+    """(cand, code, params, ranked) for the profile's best, or None."""
+    rule = profile.rule
+    _refresh(profile, batch, rstate)
+    ranked = _top(profile, batch, rstate, 1 + limit)
+    if not ranked:
+        return None
+    key, chosen = ranked[0]
+    strategy = rule.strategy
+    params = {}
+    if strategy == "round_robin":
+        rstate["served"][chosen.id] = key[0] + 1
+        code = "round_robin"
+    elif strategy == "load_balanced":
+        code, params = "load_balanced", {"load": key[0]}
+    elif strategy == "best_match":
+        code, params = "best_match", {"fit": -key[0]}
+    elif strategy == "fixed_user":
+        code = "fixed_user"
+    else:
+        rstate["pass"][chosen.id] = key[0]
+        share = 1.0 / profile.strides[chosen.id]
+        code = "weighted" if strategy == "weighted" else "continuity_fallthrough"
+        params = {"share": share} if strategy == "weighted" else {}
+    return chosen, code, params, ranked
+
+
+def _explain(chosen_id, ranked, profile, batch, extra=(), limit=25):
     """Chosen first, then eligible by rank, then excluded; cut at ``limit``."""
-    eligible = [v for v in verdicts if v[1] == ELIGIBLE and v[0] != chosen_id]
-    eligible.sort(key=lambda v: keys.get(v[0], ()))
-    excluded = [v for v in verdicts if v[1] != ELIGIBLE]
     out = []
     if chosen_id is not None:
-        out.append(Verdict(chosen_id, True, CHOSEN, 1, keys.get(chosen_id)))
+        key = None
+        for k, c in ranked:
+            if c.id == chosen_id:
+                key = k
+                break
+        out.append(_verdict(Verdict, (chosen_id, True, CHOSEN, 1, key, "")))
     rank = len(out)
-    for uid, _reason, note in eligible[:limit]:
+    shown = 0
+    for key, cand in ranked:
+        if cand.id == chosen_id:
+            continue
+        if shown >= limit:
+            break
         rank += 1
-        out.append(Verdict(uid, True, ELIGIBLE, rank, keys.get(uid), note))
-    for uid, reason, note in excluded[:limit]:
-        out.append(Verdict(uid, False, reason, None, None, note))
-    omitted = max(0, len(eligible) - limit) + max(0, len(excluded) - limit)
+        shown += 1
+        out.append(_verdict(Verdict, (cand.id, True, ELIGIBLE, rank, key, "")))
+    excluded = list(extra)
+    n_excluded = len(excluded)
+    if profile is not None:
+        n_excluded += len(profile.excluded) + profile.capped_count
+        excluded += profile.excluded[: max(0, limit - len(excluded))]
+        if len(excluded) < limit and profile.capped_count:
+            for cand in profile.ok:
+                reason = batch.capped.get(cand.id)
+                if reason:
+                    excluded.append((cand.id, reason, ""))
+                    if len(excluded) >= limit:
+                        break
+    out.extend(
+        _verdict(Verdict, (uid, False, reason, None, None, note))
+        for uid, reason, note in excluded[:limit]
+    )
+    n_eligible = 0
+    if profile is not None:
+        n_eligible = len(profile.ok) - profile.capped_count
+        if chosen_id is not None and chosen_id in profile.positions:
+            n_eligible -= 1
+    omitted = max(0, n_eligible - shown) + max(0, n_excluded - limit)
     return tuple(out), omitted
 
 
@@ -255,76 +394,153 @@ def route_batch(
         pool = (rule.fixed_user_id,) if rule.strategy == "fixed_user" else rule.pool
         pool = tuple(dict.fromkeys(u for u in pool if u is not None))
         pools[rule.id] = (pool, frozenset(pool), {uid: i for i, uid in enumerate(pool)})
+    ctx = _Context(batch, pools, new_state, assign_event, explain_limit)
     decisions = []
+    matching_cache = {}
     for lead in leads:
-        wanted = set(lead.rule_ids)
-        matching = [
-            r
-            for r in ordered
-            if r.id in wanted
-            and (
-                r.company_id is None
-                or lead.company_id is None
-                or r.company_id == lead.company_id
+        cache_key = (lead.rule_ids, lead.company_id)
+        matching = matching_cache.get(cache_key)
+        if matching is None:
+            wanted = set(lead.rule_ids)
+            matching = matching_cache[cache_key] = [
+                r
+                for r in ordered
+                if r.id in wanted
+                and (
+                    r.company_id is None
+                    or lead.company_id is None
+                    or r.company_id == lead.company_id
+                )
+            ]
+        decisions.append(_route_one(lead, matching, ctx))
+    stored = {rule_id: _stored_state(st) for rule_id, st in new_state.items()}
+    return RoutingResult(decisions, stored, dict(batch.given))
+
+
+class _Context:
+    __slots__ = (
+        "batch",
+        "pools",
+        "states",
+        "assign_event",
+        "limit",
+        "profiles",
+        "needs",
+        "epochs",
+    )
+
+    def __init__(self, batch, pools, states, assign_event, limit):
+        self.batch = batch
+        self.pools = pools
+        self.states = states
+        self.assign_event = assign_event
+        self.limit = limit
+        self.profiles = {}
+        self.needs = {}
+        self.epochs = {}
+
+    def needed(self, rule, lead):
+        """The skills a lead needs under a rule (the rule's and the lead's own)."""
+        key = (rule.id, lead.skill_ids)
+        needed = self.needs.get(key)
+        if needed is None:
+            needed = self.needs[key] = frozenset(rule.required_skill_ids) | frozenset(
+                lead.skill_ids
             )
-        ]
-        decisions.append(
-            _route_one(
-                lead, matching, pools, batch, new_state, assign_event, explain_limit
+        return needed
+
+    def profile(self, rule, lead, needed):
+        key = (rule.id, needed, lead.company_id, lead.excluded_user_ids)
+        profile = self.profiles.get(key)
+        if profile is None:
+            pool, pool_set, positions = self.pools[rule.id]
+            ok, excluded = [], []
+            for uid in pool:
+                cand = self.batch.candidates.get(uid)
+                reason = _static_reason(cand, rule, lead, needed, True, pool_set)
+                note = ""
+                if reason is None:
+                    missing = _missing(cand, needed)
+                    if missing:
+                        reason = MISSING_SKILL
+                        note = "missing skills " + ", ".join(map(str, missing))
+                    elif uid in lead.excluded_user_ids:
+                        reason = PREVIOUS_OWNER
+                if reason is None:
+                    ok.append(cand)
+                else:
+                    excluded.append((uid, reason, note))
+            profile = self.profiles[key] = _Profile(
+                rule,
+                needed,
+                positions,
+                ok,
+                excluded,
+                self.epochs.setdefault(rule.id, [0]),
             )
-        )
-    return RoutingResult(decisions, new_state, dict(batch.given))
+        return profile
 
 
 def _copy_state(raw):
+    """Working copy of a rule's stored state, with integer user ids."""
     raw = raw or {}
     return {
-        "served": dict(raw.get("served", {})),
-        "credit": dict(raw.get("credit", {})),
+        name: {int(uid): value for uid, value in raw.get(name, {}).items()}
+        for name in ("served", "pass")
     }
 
 
-def _route_one(lead, matching, pools, batch, states, assign_event, limit):
+def _stored_state(state):
+    """Back to JSON-friendly string keys, in a stable order."""
+    return {
+        name: {str(uid): values[uid] for uid in sorted(values)}
+        for name, values in state.items()
+    }
+
+
+def _route_one(lead, matching, ctx):
     if not matching:
         return Decision(lead.id, None, None, "unroutable", "no_rule")
+    batch, limit = ctx.batch, ctx.limit
+    last_rule, last_profile, last_extra = None, None, ()
     for rule in matching:
-        pool, pool_set, positions = pools[rule.id]
-        needed = frozenset(rule.required_skill_ids) | frozenset(lead.skill_ids)
-        verdicts, eligible = [], []
-        candidates_order = list(pool)
+        rstate = ctx.states[rule.id]
+        needed = ctx.needed(rule, lead)
+        extra = ()
         if rule.strategy == "continuity":
-            extra = [u for u in lead.account_owner_ids if u not in pool_set]
-            candidates_order += extra
-            positions = dict(positions)
-            for uid in extra:
-                positions[uid] = len(positions)
-        for uid in candidates_order:
-            cand = batch.candidates.get(uid)
-            # Account owners outside the pool may still keep their account.
-            check_pool = not (
-                rule.strategy == "continuity" and uid in lead.account_owner_ids
-            )
-            reason, note = _check(cand, rule, lead, needed, batch, pool_set, check_pool)
-            verdicts.append((uid, reason, note))
-            if reason == ELIGIBLE:
-                eligible.append(cand)
-        if rule.strategy == "continuity":
-            # Owners outside the pool may keep their account; anyone else
-            # must be a pool member for the weighted fall-through.
-            owners = set(lead.account_owner_ids)
-            if not any(c.id in owners for c in eligible):
-                eligible = [c for c in eligible if c.id in pool_set]
-        if eligible:
-            chosen, code, params, keys = _pick(
-                rule, lead, eligible, needed, batch, states[rule.id], positions
-            )
+            owner, extra, via = _eligible_owner(rule, lead, needed, ctx)
+            if owner is not None:
+                profile = ctx.profile(rule, lead, needed)
+                _refresh(profile, batch, rstate)
+                ranked = _top(profile, batch, rstate, limit + 1)
+                batch.give(owner)
+                explained, omitted = _explain(
+                    owner.id, ranked, profile, batch, extra, limit
+                )
+                return Decision(
+                    lead.id,
+                    owner.id,
+                    rule.id,
+                    ctx.assign_event,
+                    "continuity_owner",
+                    {"rule_id": rule.id, "via": via},
+                    explained,
+                    None,
+                    omitted,
+                )
+        profile = ctx.profile(rule, lead, needed)
+        picked = _choose(profile, batch, rstate, limit)
+        if picked:
+            chosen, code, params, ranked = picked
             batch.give(chosen)
-            explained, omitted = _explain(chosen.id, verdicts, keys, limit)
+            explained, omitted = _explain(
+                chosen.id, ranked, profile, batch, extra, limit
+            )
             return Decision(
                 lead.id,
                 chosen.id,
                 rule.id,
-                assign_event,
+                ctx.assign_event,
                 code,
                 {"rule_id": rule.id, **params},
                 explained,
@@ -332,36 +548,40 @@ def _route_one(lead, matching, pools, batch, states, assign_event, limit):
                 omitted,
             )
         if rule.fallback == "queue":
-            explained, omitted = _explain(None, verdicts, {}, limit)
+            explained, omitted = _explain(None, (), profile, batch, extra, limit)
             return Decision(
                 lead.id,
                 None,
                 rule.id,
                 "queue",
                 "queued",
-                {"rule_id": rule.id, "excluded": len(verdicts)},
+                {
+                    "rule_id": rule.id,
+                    "excluded": len(profile.excluded) + profile.capped_count,
+                },
                 explained,
                 "queue",
                 omitted,
             )
         if rule.fallback == "least_loaded":
+            pool, _pool_set, positions = ctx.pools[rule.id]
             cand = _least_loaded(rule, lead, pool, batch, positions)
             if cand is not None:
                 batch.give(cand)
-                explained, omitted = _explain(cand.id, verdicts, {}, limit)
+                explained, omitted = _explain(cand.id, (), profile, batch, extra, limit)
                 return Decision(
                     lead.id,
                     cand.id,
                     rule.id,
-                    assign_event,
+                    ctx.assign_event,
                     "least_loaded_fallback",
                     {"rule_id": rule.id},
                     explained,
                     "least_loaded",
                     omitted,
                 )
-        last_rule, last_verdicts = rule, verdicts
-    explained, omitted = _explain(None, last_verdicts, {}, limit)
+        last_rule, last_profile, last_extra = rule, profile, extra
+    explained, omitted = _explain(None, (), last_profile, batch, last_extra, limit)
     return Decision(
         lead.id,
         None,
@@ -373,3 +593,21 @@ def _route_one(lead, matching, pools, batch, states, assign_event, limit):
         "next_rule",
         omitted,
     )
+
+
+def _eligible_owner(rule, lead, needed, ctx):
+    """Continuity: the first account owner who may take the lead.
+
+    Owners outside the pool may keep their account. Returns (cand or None,
+    verdicts of the owners passed over, how the owner was found).
+    """
+    _pool, pool_set, _positions = ctx.pools[rule.id]
+    passed_over = []
+    for via, owner in zip(_owner_labels(lead), lead.account_owner_ids, strict=False):
+        cand = ctx.batch.candidates.get(owner)
+        reason, note = _check(cand, rule, lead, needed, ctx.batch, pool_set, False)
+        if reason == ELIGIBLE:
+            return cand, tuple(passed_over), via
+        if owner not in pool_set:
+            passed_over.append((owner, reason, note))
+    return None, tuple(passed_over), None

@@ -6,6 +6,7 @@ caller changes afterwards, and so the same facts always give the same result.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 STRATEGIES = (
     "round_robin",
@@ -86,9 +87,9 @@ class Rule:
             raise ValueError(f"unknown fallback {self.fallback!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """One candidate's fate for one lead."""
+class Verdict(NamedTuple):
+    """One candidate's fate for one lead (a named tuple: a decision carries
+    dozens of them, and tuples are the cheapest immutable thing to build)."""
 
     user_id: int
     eligible: bool

@@ -141,3 +141,41 @@ def test_deterministic_for_the_same_facts():
     a = route_batch(leads(50), people(80, 20, 50), rules)
     b = route_batch(leads(50), people(80, 20, 50), rules)
     assert [d.to_json() for d in a.decisions] == [d.to_json() for d in b.decisions]
+
+
+def test_weighted_shares_are_recomputed_when_someone_reaches_a_cap():
+    """Once the top performer is full, the others share by their own scores."""
+    cands = {
+        1: Candidate(1, frozenset({1}), score=90, max_daily=10),
+        2: Candidate(2, frozenset({1}), score=30),
+        3: Candidate(3, frozenset({1}), score=10),
+    }
+    res = route_batch(leads(410), cands, [Rule(10, 1, "weighted", (1, 2, 3))])
+    counts = Counter(chosen(res))
+    assert counts[1] == 10
+    # 400 leads left for 2 and 3 at 30:10, i.e. 300 and 100 (+ what they got
+    # before 1 was full).
+    assert abs(counts[2] / counts[3] - 3.0) < 0.2
+
+
+def test_leads_needing_different_skills_share_one_rotation():
+    """A rule's rotation is one, whatever skills each lead needs."""
+    cands = {
+        1: Candidate(1, frozenset({1}), skills={5: 3}),
+        2: Candidate(2, frozenset({1}), skills={5: 3}),
+        3: Candidate(3, frozenset({1})),
+    }
+    rule = Rule(10, 1, "round_robin", (1, 2, 3))
+    batch = [
+        Lead(i, 1, rule_ids=(10,), skill_ids=frozenset({5}) if i % 2 else frozenset())
+        for i in range(12)
+    ]
+    res = route_batch(batch, cands, [rule])
+    counts = Counter(chosen(res))
+    # One set of turns for the rule: each lead goes to whoever of its eligible
+    # people had the fewest, so 3 (no skill) catches up on the general leads.
+    assert res.state[10]["served"] == {str(u): n for u, n in counts.items()}
+    assert counts == {1: 5, 2: 4, 3: 3}
+    for decision, lead in zip(res.decisions, batch, strict=True):
+        if lead.skill_ids:
+            assert decision.user_id in (1, 2)
