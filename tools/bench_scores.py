@@ -89,12 +89,13 @@ def insert_history(env, users, n, now):
                         ELSE %s END,
                    l.create_date, l.create_date, %s, %s
               FROM crm_lead l JOIN res_users u ON u.id = l.user_id
-             WHERE l.name LIKE 'Score bench lead %%'
+             WHERE l.name LIKE %s
                AND (l.routing_first_touch_at IS NULL OR mod(l.id, 3) = 0)
             """,
             activity_type,
             env.uid,
             env.uid,
+            "Score bench lead %",
         )
     )
     cr.execute("ANALYZE crm_lead")
