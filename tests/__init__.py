@@ -10,4 +10,5 @@ from . import (
     test_routing_sla,
     test_routing_strategies,
     test_routing_sweep_concurrency,
+    test_routing_ui,
 )
