@@ -37,12 +37,16 @@ class CrmRoutingScorer(models.AbstractModel):
         )
 
     @api.model
-    def _recompute(self, users=None):
+    def _recompute(self, users=None, as_of=None):
         """Score ``users`` (default: every salesperson) and snapshot today's score.
 
         Everyone is ranked against their whole comparison group (company, or
         team), so the group is always scored in full even when ``users`` is a
         subset. Returns ``{user_id: ScoreResult}``.
+
+        With ``as_of`` (a past datetime), only the history up to that moment is
+        counted and only that day's snapshot is written; the users' current
+        scores are left alone. See ``_backfill_history``.
         """
         everyone = self._salespeople()
         if users is not None:
@@ -51,7 +55,7 @@ class CrmRoutingScorer(models.AbstractModel):
         if not everyone:
             return {}
         self.env.flush_all()
-        now = fields.Datetime.now()
+        now = as_of or fields.Datetime.now()
         profiles = self._profiles(everyone)
         history = self._lead_history(everyone, now)
         speed = self._first_contact_speed(everyone, now)
@@ -82,9 +86,24 @@ class CrmRoutingScorer(models.AbstractModel):
                     },
                 )
             )
-        self._store(results, profiles, now)
+        self._store(results, profiles, now, users_too=as_of is None)
         _logger.info("Lead routing: scored %s salespeople", len(results))
         return results
+
+    @api.model
+    def _backfill_history(self, weeks=12):
+        """Snapshot the score as it stood at the end of each of the last ``weeks``.
+
+        A manager who installs the addon on a CRM with history sees a trend on
+        the Score History at once, instead of one point that grows a line over
+        months. Each week counts only the leads assigned and the activities done
+        until then; a lead's outcome is the one it has today, as the CRM keeps
+        no history of stages. Days already snapshotted are overwritten.
+        """
+        today = fields.Datetime.now()
+        for back in range(weeks, 0, -1):
+            self._recompute(as_of=fields.Datetime.subtract(today, weeks=back))
+        return self._recompute()
 
     # ------------------------------------------------------------------ gather
     def _profiles(self, users):
@@ -137,9 +156,12 @@ class CrmRoutingScorer(models.AbstractModel):
                AND (l.company_id IS NULL OR l.company_id = u.company_id)
                AND %s >= %s::timestamp
                         - make_interval(days => c.routing_score_window_days)
+               AND %s <= %s
             """,
             ASSIGNED_AT,
             users.ids,
+            ASSIGNED_AT,
+            now,
             ASSIGNED_AT,
             now,
         )
@@ -179,6 +201,7 @@ class CrmRoutingScorer(models.AbstractModel):
                       JOIN mail_message m
                         ON m.model = 'crm.lead' AND m.res_id = l.id
                        AND m.author_id = l.partner_id AND m.date >= l.assigned_at
+                       AND m.date <= %s
                        AND (m.message_type IN ('comment', 'email')
                             OR m.mail_activity_type_id IS NOT NULL)
                      WHERE l.routing_first_touch_at IS NULL
@@ -200,6 +223,7 @@ class CrmRoutingScorer(models.AbstractModel):
                  GROUP BY user_id
                 """,
                 self._window_leads(users, now),
+                now,
             )
         )
         return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
@@ -217,9 +241,11 @@ class CrmRoutingScorer(models.AbstractModel):
                    AND m.mail_activity_type_id IS NOT NULL
                    AND m.date >= %s::timestamp
                                  - make_interval(days => c.routing_score_window_days)
+                   AND m.date <= %s
                  WHERE u.id = ANY(%s)
                  GROUP BY u.id
                 """,
+                now,
                 now,
                 users.ids,
             )
@@ -233,7 +259,8 @@ class CrmRoutingScorer(models.AbstractModel):
         conversion = 100.0 * leads["won"] / closed if closed else None
         median_minutes, touched = speed.get(user_id, (None, 0))
         window_start = fields.Datetime.subtract(now, days=profile["window"])
-        since = max(window_start, profile["since"] or window_start)
+        # Not before the window, nor after ``now`` (a backfill's past moment).
+        since = min(max(window_start, profile["since"] or window_start), now)
         days = working_days(since.date(), now.date())
         assigned = leads.get("assigned", 0)
         done = activity.get(user_id, 0)
@@ -256,8 +283,8 @@ class CrmRoutingScorer(models.AbstractModel):
         )
 
     # ------------------------------------------------------------------- store
-    def _store(self, results, profiles, now):
-        """Write scores on the users and upsert today's snapshot (2 queries)."""
+    def _store(self, results, profiles, now, users_too=True):
+        """Write scores on the users and upsert the day's snapshot (2 queries)."""
         if not results:
             return
         ids = sorted(results)
@@ -286,25 +313,8 @@ class CrmRoutingScorer(models.AbstractModel):
                     activity, closed, company, team)""",
             *columns.values(),
         )
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE res_users u
-                   SET routing_score = v.score, routing_tier = v.tier,
-                       routing_score_details = v.details,
-                       routing_conversion_rate = v.conversion,
-                       routing_speed_minutes = v.speed,
-                       routing_won_revenue = v.revenue,
-                       routing_activity_rate = v.activity,
-                       routing_closed_count = v.closed,
-                       routing_score_date = %s
-                  FROM %s
-                 WHERE u.id = v.id
-                """,
-                now,
-                values,
-            )
-        )
+        if users_too:
+            self._store_on_users(values, now)
         self.env.cr.execute(
             SQL(
                 """
@@ -329,11 +339,33 @@ class CrmRoutingScorer(models.AbstractModel):
                 """,
                 now.date(),
                 self.env.uid,
-                now,
+                fields.Datetime.now(),
                 self.env.uid,
-                now,
+                fields.Datetime.now(),
                 values,
             )
         )
         self.env["res.users"].invalidate_model(list(ROUTING_SCORECARD_COLUMNS))
         self.env["crm.routing.score.snapshot"].invalidate_model()
+
+    def _store_on_users(self, values, now):
+        """The current score and its breakdown, on each user (1 query)."""
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_users u
+                   SET routing_score = v.score, routing_tier = v.tier,
+                       routing_score_details = v.details,
+                       routing_conversion_rate = v.conversion,
+                       routing_speed_minutes = v.speed,
+                       routing_won_revenue = v.revenue,
+                       routing_activity_rate = v.activity,
+                       routing_closed_count = v.closed,
+                       routing_score_date = %s
+                  FROM %s
+                 WHERE u.id = v.id
+                """,
+                now,
+                values,
+            )
+        )

@@ -142,6 +142,33 @@ class TestRoutingScores(RoutingCase):
         self.assertEqual(self.alice.routing_conversion_rate, 100.0)
         self.assertEqual(self.alice.routing_closed_count, 12)
 
+    @freeze_time(NOW)
+    def test_backfill_draws_past_weeks_from_history_until_then(self):
+        """Week by week, only what was assigned by then counts."""
+        self.set_weights(conversion=100)
+        self.history(self.alice, won=12, days_ago=40)  # counts from 5 weeks back
+        self.history(self.bob, won=12, days_ago=3)  # only in the last week
+        for user in self.carol | self.dave | self.erin:
+            self.history(user, won=6, lost=6, days_ago=60)
+        self.alice.routing_score = 0.0  # the current score is recomputed last
+        self.Scorer._backfill_history(weeks=6)
+        Snapshot = self.env["crm.routing.score.snapshot"]
+        six_weeks_ago = Snapshot.search(
+            [("user_id", "=", self.alice.id), ("date", "=", "2026-10-09")]
+        )
+        five_weeks_ago = Snapshot.search(
+            [("user_id", "=", self.alice.id), ("date", "=", "2026-10-16")]
+        )
+        self.assertEqual(six_weeks_ago.score, 50.0)  # nothing assigned yet
+        self.assertGreater(five_weeks_ago.score, 50.0)
+        bob = Snapshot.search([("user_id", "=", self.bob.id)])
+        self.assertEqual(len(bob), 7)  # six past weeks and today
+        self.assertEqual(
+            bob.filtered(lambda s: str(s.date) == "2026-11-13").score, 50.0
+        )
+        self.assertGreater(self.bob.routing_score, 50.0)
+        self.assertEqual(str(self.alice.routing_score_date), NOW)
+
     def test_snapshot_is_written_once_per_day(self):
         Snapshot = self.env["crm.routing.score.snapshot"]
         with freeze_time("2026-11-20 02:00:00"):

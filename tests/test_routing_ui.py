@@ -37,7 +37,10 @@ const timer = setInterval(() => {
 @tagged("post_install", "-at_install", "crm_lead_routing")
 class TestRoutingScreens(HttpCase):
     def open_screen(self, path, target, click=None):
-        code = WAIT_FOR_VIEW % {"target": json.dumps(target), "click": json.dumps(click)}
+        code = WAIT_FOR_VIEW % {
+            "target": json.dumps(target),
+            "click": json.dumps(click),
+        }
         self.browser_js(path, code, login="admin", timeout=60)
 
     def test_every_view_of_every_routing_action_opens(self):
