@@ -8,6 +8,7 @@ const base = process.env.ODOO_URL || "http://127.0.0.1:8069";
 const out = process.argv[2] || "static/description";
 const rule = process.env.RULE_ID || "3";
 const lead = process.env.LEAD_ID || "1";
+const seller = process.env.SELLER_ID || "8";
 const shots = [
   ["routing_rules.png", "/odoo/action-crm_lead_routing.crm_routing_rule_action", null],
   ["routing_rule_form.png", `/odoo/action-crm_lead_routing.crm_routing_rule_action/${rule}`, null],
@@ -15,6 +16,10 @@ const shots = [
   ["routing_log.png", "/odoo/action-crm_lead_routing.crm_routing_log_action", null],
   ["routing_lead_tab.png", `/odoo/action-crm.crm_lead_all_leads/${lead}`, "a[name=routing]"],
   ["routing_settings.png", "/odoo/action-crm.crm_config_settings_action", "#routing_auto_assign"],
+  ["routing_scorecard_settings.png", "/odoo/action-crm.crm_config_settings_action", "#routing_scorecard"],
+  ["routing_leaderboard.png", "/odoo/action-crm_lead_routing.crm_routing_leaderboard_action", null],
+  ["routing_score_history.png", "/odoo/action-crm_lead_routing.crm_routing_score_snapshot_action", null],
+  ["routing_score_breakdown.png", `/odoo/action-crm_lead_routing.crm_routing_salespeople_action/${seller}`, "a[name=score]"],
 ];
 
 (async () => {
@@ -33,7 +38,7 @@ const shots = [
     await page.waitForTimeout(5000); // the web client keeps a bus connection open
     if (focus) {
       const el = page.locator(focus).first();
-      if (focus.startsWith("a[")) await el.click();
+      if (focus.startsWith("a[") || focus.startsWith("text=")) await el.click();
       else await el.scrollIntoViewIfNeeded();
       await page.waitForTimeout(800);
     }
