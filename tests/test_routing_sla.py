@@ -374,6 +374,30 @@ class TestRoutingSla(SweepMixin, RoutingCase):
         for lead in leads:
             self.assertEqual(len(self.logs(lead, "reassign")), 1)
 
+    def sweep_queries(self, count):
+        """Queries to sweep ``count`` overdue leads shared by the same five people."""
+        t0 = datetime(2026, 1, 13, 10, 0)
+        leads = self.create_at(t0, count=count)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        with freeze_time(t0 + timedelta(minutes=31)):
+            done = self.env["crm.routing.sweeper"]._sweep_overdue()
+        self.env.flush_all()
+        self.assertEqual(done, count)
+        # Odoo subscribes each new owner to their leads: one grouped write per
+        # new owner, so the same people must be involved for a fair comparison.
+        self.assertEqual(leads.user_id, self.sales)
+        return self.cr.sql_log_count - before
+
+    def test_sweep_query_count_does_not_grow_with_leads(self):
+        """A batch costs queries per salesperson involved, not per lead."""
+        self.sla_rule(user_ids=[(6, 0, self.sales.ids)], notify_assignee=True)
+        self.sweep_queries(10)  # warms the ormcaches
+        few = self.sweep_queries(10)
+        many = self.sweep_queries(40)
+        self.assertEqual(few, many, f"10 leads: {few} queries, 40 leads: {many}")
+
     # ------------------------------------------------------------- settings
     def test_settings_set_the_check_interval(self):
         cron = self.env.ref(
