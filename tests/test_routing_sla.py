@@ -400,11 +400,7 @@ class TestRoutingSla(SweepMixin, RoutingCase):
 
     # ------------------------------------------------------------- settings
     def test_settings_set_the_check_interval(self):
-        cron = self.env.ref(
-            "crm_lead_routing.ir_cron_routing_sla", raise_if_not_found=False
-        )
-        if not cron:
-            self.skipTest("data/ir_cron_data.xml is not in the manifest yet")
+        cron = self.env.ref("crm_lead_routing.ir_cron_routing_sla")
         settings = self.env["res.config.settings"].create({"routing_sla_interval": 3})
         settings.execute()
         self.assertEqual(cron.interval_number, 3)
