@@ -262,6 +262,29 @@ class CrmLead(models.Model):
             touched._routing_first_touch()
         return result
 
+    def _message_auto_subscribe_followers(self, updated_values, default_subtype_ids):
+        """Routing subscribes the leads' new owners itself, in bulk.
+
+        See ``crm.routing.dispatcher._subscribe_owners``; followers that
+        other modules add on a change of salesperson are left to them.
+        """
+        if self.env.context.get("routing_bulk_subscribe") and "user_id" in (
+            updated_values
+        ):
+            updated_values = dict(updated_values, user_id=False)
+        return super()._message_auto_subscribe_followers(
+            updated_values, default_subtype_ids
+        )
+
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        """Routing's "contact this lead" activities go to owners it has just
+        subscribed in bulk: skip mail.activity's check, one per owner."""
+        if self.env.context.get("routing_owners_subscribed") and not subtype_ids:
+            return True
+        return super().message_subscribe(
+            partner_ids=partner_ids, subtype_ids=subtype_ids
+        )
+
     def _message_post_after_hook(self, message, msg_vals):
         """A message or email by the assignee is a first contact.
 

@@ -518,12 +518,25 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 for lead_id in lead_ids
             ]
         ).filtered("company_id")
+        # crm.lead checks each new owner's companies on write, one write per
+        # owner: read them all at once instead of once per owner.
+        self.env["res.users"].browse(chosen).mapped("company_ids")
         with (
             self.env.protecting([Lead._fields["team_id"]], leads),
             self.env.protecting(self._team_dependent_fields(Lead), same_team),
         ):
             for items, lead_ids in groups.items():
-                Lead.browse(lead_ids).write(dict(items))
+                Lead.browse(lead_ids).with_context(routing_bulk_subscribe=True).write(
+                    dict(items)
+                )
+        self._subscribe_owners(
+            {
+                lead_id: dict(items)["user_id"]
+                for items, lead_ids in groups.items()
+                if dict(items).get("user_id")
+                for lead_id in lead_ids
+            }
+        )
         self._insert_logs(leads, logs)
         if chosen:
             self.env["res.users"].flush_model(["routing_last_assigned_at"])
@@ -541,6 +554,66 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 rule.engine_state = new_state
         if activities:
             self._schedule_activities(activities)
+
+    def _subscribe_owners(self, owner_of):
+        """Make each new owner a follower of their leads, for the whole batch.
+
+        Odoo subscribes the new salesperson on every ``write`` of ``user_id``:
+        one write per owner here, each costing a few follower queries, so a
+        sweep or a large import paid queries per salesperson. The writes skip
+        that (``routing_bulk_subscribe``, see ``crm.lead``) and this does it
+        once: one read of the existing followers, one insert. Odoo's "You have
+        been assigned" message still goes out as it would have, unless the
+        caller asked for silence (``mail_auto_subscribe_no_notify``).
+
+        :param owner_of: {lead id: new owner's user id}
+        """
+        if not owner_of or self.env.context.get("tracking_disable"):
+            return
+        users = self.env["res.users"].browse(set(owner_of.values()))
+        partner_of = {user.id: user.partner_id.id for user in users if user.active}
+        wanted = {
+            (lead_id, partner_of[uid])
+            for lead_id, uid in owner_of.items()
+            if uid in partner_of
+        }
+        if not wanted:
+            return
+        Followers = self.env["mail.followers"].sudo()
+        existing = {
+            (res_id, partner_id)
+            for _fid, res_id, partner_id, _sids in Followers._get_subscription_data(
+                [("crm.lead", sorted({lead_id for lead_id, _pid in wanted}))],
+                sorted({partner_id for _lid, partner_id in wanted}),
+            )
+        }
+        subtype_ids = self.env["mail.message.subtype"]._get_auto_subscription_subtypes(
+            "crm.lead"
+        )[1]
+        Followers.with_context(default_partner_id=False).create(
+            [
+                {
+                    "res_model": "crm.lead",
+                    "res_id": lead_id,
+                    "partner_id": partner_id,
+                    "subtype_ids": [(6, 0, subtype_ids)],
+                }
+                for lead_id, partner_id in sorted(wanted - existing)
+            ]
+        )
+        if self.env.context.get("mail_auto_subscribe_no_notify"):
+            return
+        leads_of = defaultdict(list)
+        for lead_id, uid in owner_of.items():
+            if uid in partner_of and uid != self.env.uid:
+                leads_of[uid].append(lead_id)
+        for uid, lead_ids in leads_of.items():
+            user = users.browse(uid)
+            self.env["crm.lead"].browse(lead_ids).with_context(
+                lang=user.partner_id.lang
+            )._message_auto_subscribe_notify(
+                [partner_of[uid]], "mail.message_user_assigned"
+            )
 
     def _deadline(self, rule, schedule, now):
         minutes = rule.sla_minutes if rule else 0
@@ -726,6 +799,9 @@ class CrmRoutingDispatcher(models.AbstractModel):
                     "summary": summary,
                 }
             )
+        # The owners already follow their leads (``_subscribe_owners``) unless
+        # mail features are off, in which case mail.activity subscribes them.
         self.env["mail.activity"].sudo().with_context(
-            mail_activity_quick_update=True
+            mail_activity_quick_update=True,
+            routing_owners_subscribed=not self.env.context.get("tracking_disable"),
         ).create(vals_list)

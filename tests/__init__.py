@@ -4,6 +4,7 @@ from . import (
     test_routing_data_model,
     test_routing_eligibility,
     test_routing_first_touch,
+    test_routing_followers,
     test_routing_performance,
     test_routing_queue,
     test_routing_scores,
