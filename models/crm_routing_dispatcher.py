@@ -8,7 +8,7 @@ writes the decisions back in bulk. No routing logic lives here.
 import json
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from odoo import _, api, fields, models
 from odoo.tools import SQL
@@ -58,22 +58,29 @@ class CrmRoutingDispatcher(models.AbstractModel):
     def _route_company_leads(self, company, leads, event, from_create, now):
         self = self.with_company(company)  # noqa: PLW0642
         env = self.env
-        rules = env["crm.routing.rule"].search(
-            [("company_id", "in", [company.id, False])], order="sequence, id"
+        Rules, Skills = env["crm.routing.rule"], env["crm.routing.skill"]
+        rules = Rules.search_fetch(
+            [("company_id", "in", [company.id, False])],
+            self._columns(Rules),
+            order="sequence, id",
         )
         rule_matches = self._match_domains(leads, rules, "lead_domain")
-        skills = env["crm.routing.skill"].search(
+        skills = Skills.search_fetch(
             [
                 ("lead_domain", "not in", [False, "", "[]"]),
                 ("company_id", "in", [company.id, False]),
-            ]
+            ],
+            self._columns(Skills),
         )
         skill_matches = self._match_domains(leads, skills, "lead_domain")
 
-        pools = {rule.id: rule._pool_users() for rule in rules}
-        users = env["res.users"].browse()
-        for rule in rules:
-            users |= pools[rule.id] | rule.fixed_user_id
+        pools = rules._pools_and_skills()
+        users = env["res.users"].browse(
+            sorted(
+                {uid for pool, _skills in pools.values() for uid in pool}
+                | {rule.fixed_user_id.id for rule in rules if rule.fixed_user_id}
+            )
+        )
         continuity = rules.filtered(lambda r: r.strategy == "continuity")
         owners = self._account_owners(leads, rule_matches, continuity)
         for owner_ids in owners.values():
@@ -111,10 +118,10 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 id=rule.id,
                 sequence=rule.sequence,
                 strategy=rule.strategy,
-                pool=tuple(pools[rule.id].ids),
+                pool=pools[rule.id][0],
                 company_id=rule.company_id.id or None,
                 fixed_user_id=rule.fixed_user_id.id or None,
-                required_skill_ids=frozenset(rule.required_skill_ids.ids),
+                required_skill_ids=pools[rule.id][1],
                 respect_working_hours=rule.respect_working_hours,
                 fallback=rule.fallback,
                 fairness_floor=rule.fairness_floor,
@@ -136,6 +143,16 @@ class CrmRoutingDispatcher(models.AbstractModel):
         return result.decisions
 
     # ------------------------------------------------------------------ facts
+    @staticmethod
+    def _columns(model):
+        """The fields a first read of ``model`` would fetch, for search_fetch:
+        the search and the read in one query."""
+        return [
+            name
+            for name, field in model._fields.items()
+            if field.store and field.column_type and field.prefetch is True
+        ]
+
     def _match_domains(self, leads, records, field):
         """{record id: set(lead ids)} of the leads matching each record's domain.
 
@@ -193,7 +210,8 @@ class CrmRoutingDispatcher(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT u.id, p.name, p.tz, u.active, u.share, u.routing_available,
+                SELECT u.id, p.name, p.tz, u.partner_id, p.lang,
+                       u.active, u.share, u.routing_available,
                        u.routing_score, u.routing_max_open_leads,
                        u.routing_max_daily_leads, u.routing_last_assigned_at,
                        ARRAY(SELECT r.cid FROM res_company_users_rel r
@@ -225,6 +243,8 @@ class CrmRoutingDispatcher(models.AbstractModel):
             "id",
             "name",
             "tz",
+            "partner_id",
+            "lang",
             "active",
             "share",
             "available",
@@ -266,73 +286,103 @@ class CrmRoutingDispatcher(models.AbstractModel):
         return candidates
 
     def _work_schedules(self, users, now, uses_hours=True, profiles=None):
-        """One :class:`WorkSchedule` per user from resource, in a few queries.
+        """One :class:`WorkSchedule` per user from resource, in two queries.
 
         A user without working hours (no resource or no calendar) is treated as
-        always on. Nothing is read when no rule uses working hours.
+        always on. Nothing is read when no rule uses working hours. Read in SQL:
+        through the ORM, resources, calendars, attendances and time off cost
+        seven queries for a lead arriving alone.
         """
-        resources = self.env["resource.resource"]
-        if uses_hours:
-            resources = resources.search([("user_id", "in", users.ids)], order="id")
-        by_user = {}
-        for resource in resources:
-            by_user.setdefault(resource.user_id.id, resource)
-        calendars = resources.calendar_id
-        attendances = defaultdict(list)
-        for att in calendars.attendance_ids:
-            if att.display_type or att.day_period == "lunch":
-                continue
-            attendances[att.calendar_id.id].append(
-                Attendance(
-                    weekday=int(att.dayofweek),
-                    hour_from=att.hour_from,
-                    hour_to=att.hour_to,
-                    week_type=int(att.week_type)
-                    if att.calendar_id.two_weeks_calendar and att.week_type
-                    else None,
-                    date_from=att.date_from or None,
-                    date_to=att.date_to or None,
-                )
-            )
-        leaves = self.env["resource.calendar.leaves"]
-        if resources:
-            leaves = leaves.search(
-                [
-                    ("date_from", "<=", now + LEAVE_HORIZON),
-                    ("date_to", ">=", now - timedelta(days=1)),
-                    "|",
-                    ("resource_id", "in", resources.ids),
-                    "&",
-                    ("resource_id", "=", False),
-                    ("calendar_id", "in", calendars.ids),
-                ]
-            )
-        personal, general = defaultdict(list), defaultdict(list)
-        for leave in leaves:
-            span = (leave.date_from, leave.date_to)
-            if leave.resource_id:
-                personal[leave.resource_id.id].append(span)
-            else:
-                general[leave.calendar_id.id].append(span)
         if profiles is None:
             tz_of = {user.id: user.tz for user in users.with_context(active_test=False)}
         else:
             tz_of = {uid: prof["tz"] for uid, prof in profiles.items()}
-        schedules = {}
-        for user_id in users.ids:
-            resource = by_user.get(user_id)
-            calendar = resource.calendar_id if resource else None
-            if not calendar:
-                schedules[user_id] = WorkSchedule(
-                    tz=tz_of.get(user_id) or "UTC", attendances=()
-                )
+        schedules = {
+            user_id: WorkSchedule(tz=tz_of.get(user_id) or "UTC", attendances=())
+            for user_id in users.ids
+        }
+        if not uses_hours or not users:
+            return schedules
+        for model in (
+            "resource.resource",
+            "resource.calendar",
+            "resource.calendar.attendance",
+            "resource.calendar.leaves",
+        ):
+            self.env[model].flush_model()
+        # A user's first active resource (lowest id) and its calendar's working
+        # days: lunch breaks and section lines are not working time.
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (r.user_id)
+                       r.user_id, r.id, r.tz, c.id, c.tz,
+                       ARRAY(SELECT ARRAY[a.dayofweek::text, a.hour_from::text,
+                                          a.hour_to::text,
+                                          CASE WHEN c.two_weeks_calendar
+                                               THEN a.week_type END,
+                                          a.date_from::text, a.date_to::text]
+                               FROM resource_calendar_attendance a
+                              WHERE a.calendar_id = c.id
+                                AND a.display_type IS NULL
+                                AND a.day_period IS DISTINCT FROM 'lunch'
+                              ORDER BY a.sequence, a.week_type, a.dayofweek,
+                                       a.hour_from, a.id)
+                  FROM resource_resource r
+                  LEFT JOIN resource_calendar c ON c.id = r.calendar_id
+                 WHERE r.user_id = ANY(%s) AND r.active
+                 ORDER BY r.user_id, r.id
+                """,
+                users.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return schedules
+        resource_ids = [row[1] for row in rows]
+        calendar_ids = sorted({row[3] for row in rows if row[3]})
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT resource_id, calendar_id, date_from, date_to
+                  FROM resource_calendar_leaves
+                 WHERE date_from <= %s AND date_to >= %s
+                   AND (resource_id = ANY(%s)
+                        OR (resource_id IS NULL AND calendar_id = ANY(%s)))
+                """,
+                now + LEAVE_HORIZON,
+                now - timedelta(days=1),
+                resource_ids,
+                calendar_ids,
+            )
+        )
+        personal, general = defaultdict(list), defaultdict(list)
+        for resource_id, calendar_id, date_from, date_to in self.env.cr.fetchall():
+            if resource_id:
+                personal[resource_id].append((date_from, date_to))
+            else:
+                general[calendar_id].append((date_from, date_to))
+        for user_id, resource_id, resource_tz, calendar_id, calendar_tz, days in rows:
+            if not calendar_id:
                 continue
             schedules[user_id] = WorkSchedule(
-                tz=tz_of.get(user_id) or resource.tz or calendar.tz or "UTC",
-                attendances=tuple(attendances[calendar.id]),
-                leaves=tuple(sorted(personal[resource.id] + general[calendar.id])),
+                tz=tz_of.get(user_id) or resource_tz or calendar_tz or "UTC",
+                attendances=tuple(self._attendance(day) for day in days),
+                leaves=tuple(sorted(personal[resource_id] + general[calendar_id])),
             )
         return schedules
+
+    @staticmethod
+    def _attendance(day):
+        weekday, hour_from, hour_to, week_type, date_from, date_to = day
+        return Attendance(
+            weekday=int(weekday),
+            hour_from=float(hour_from),
+            hour_to=float(hour_to),
+            week_type=int(week_type) if week_type else None,
+            date_from=date.fromisoformat(date_from) if date_from else None,
+            date_to=date.fromisoformat(date_to) if date_to else None,
+        )
 
     def _account_owners(self, leads, rule_matches, continuity_rules):
         """Continuity facts: who already owns each lead's account.
@@ -529,14 +579,21 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 Lead.browse(lead_ids).with_context(routing_bulk_subscribe=True).write(
                     dict(items)
                 )
-        self._subscribe_owners(
-            {
-                lead_id: dict(items)["user_id"]
-                for items, lead_ids in groups.items()
-                if dict(items).get("user_id")
-                for lead_id in lead_ids
+        owner_of = {
+            lead_id: dict(items)["user_id"]
+            for items, lead_ids in groups.items()
+            if dict(items).get("user_id")
+            for lead_id in lead_ids
+        }
+        if self.env.context.get("tracking_disable"):
+            # Odoo subscribes nobody then, but for an activity's assignee.
+            with_activity = {item[0].id for item in activities}
+            owner_of = {
+                lead_id: uid
+                for lead_id, uid in owner_of.items()
+                if lead_id in with_activity
             }
-        )
+        self._subscribe_owners(owner_of, profiles)
         self._insert_logs(leads, logs)
         if chosen:
             self.env["res.users"].flush_model(["routing_last_assigned_at"])
@@ -553,25 +610,30 @@ class CrmRoutingDispatcher(models.AbstractModel):
             if new_state is not None and new_state != (rule.engine_state or {}):
                 rule.engine_state = new_state
         if activities:
-            self._schedule_activities(activities)
+            self._schedule_activities(activities, profiles)
 
-    def _subscribe_owners(self, owner_of):
+    def _subscribe_owners(self, owner_of, profiles):
         """Make each new owner a follower of their leads, for the whole batch.
 
         Odoo subscribes the new salesperson on every ``write`` of ``user_id``:
         one write per owner here, each costing a few follower queries, so a
         sweep or a large import paid queries per salesperson. The writes skip
         that (``routing_bulk_subscribe``, see ``crm.lead``) and this does it
-        once: one read of the existing followers, one insert. Odoo's "You have
+        once, in one statement. Odoo's "You have
         been assigned" message still goes out as it would have, unless the
-        caller asked for silence (``mail_auto_subscribe_no_notify``).
+        caller asked for silence (``mail_auto_subscribe_no_notify``, or
+        ``tracking_disable`` where Odoo would not send it either).
 
         :param owner_of: {lead id: new owner's user id}
+        :param profiles: the owners' profiles (``_profiles``)
         """
-        if not owner_of or self.env.context.get("tracking_disable"):
+        if not owner_of:
             return
-        users = self.env["res.users"].browse(set(owner_of.values()))
-        partner_of = {user.id: user.partner_id.id for user in users if user.active}
+        partner_of = {
+            uid: profiles[uid]["partner_id"]
+            for uid in set(owner_of.values())
+            if profiles[uid]["active"]
+        }
         wanted = {
             (lead_id, partner_of[uid])
             for lead_id, uid in owner_of.items()
@@ -579,38 +641,54 @@ class CrmRoutingDispatcher(models.AbstractModel):
         }
         if not wanted:
             return
-        Followers = self.env["mail.followers"].sudo()
-        existing = {
-            (res_id, partner_id)
-            for _fid, res_id, partner_id, _sids in Followers._get_subscription_data(
-                [("crm.lead", sorted({lead_id for lead_id, _pid in wanted}))],
-                sorted({partner_id for _lid, partner_id in wanted}),
-            )
-        }
         subtype_ids = self.env["mail.message.subtype"]._get_auto_subscription_subtypes(
             "crm.lead"
         )[1]
-        Followers.with_context(default_partner_id=False).create(
-            [
-                {
-                    "res_model": "crm.lead",
-                    "res_id": lead_id,
-                    "partner_id": partner_id,
-                    "subtype_ids": [(6, 0, subtype_ids)],
-                }
-                for lead_id, partner_id in sorted(wanted - existing)
-            ]
+        # One statement: who already follows is skipped by the unique
+        # constraint, the others get the subtypes Odoo's auto-subscription gives.
+        Followers = self.env["mail.followers"]
+        Followers.flush_model()
+        subtypes = Followers._fields["subtype_ids"]
+        pairs = sorted(wanted)
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH new AS (
+                    INSERT INTO mail_followers (res_model, res_id, partner_id)
+                    SELECT 'crm.lead', w.res_id, w.partner_id
+                      FROM unnest(%(lead_ids)s::int[], %(partner_ids)s::int[])
+                           AS w(res_id, partner_id)
+                    ON CONFLICT DO NOTHING
+                    RETURNING id
+                )
+                INSERT INTO %(rel)s (%(follower)s, %(subtype)s)
+                SELECT new.id, s.id FROM new, unnest(%(subtype_ids)s::int[]) AS s(id)
+                """,
+                lead_ids=[lead_id for lead_id, _pid in pairs],
+                partner_ids=[partner_id for _lid, partner_id in pairs],
+                rel=SQL.identifier(subtypes.relation),
+                follower=SQL.identifier(subtypes.column1),
+                subtype=SQL.identifier(subtypes.column2),
+                subtype_ids=list(subtype_ids),
+            )
         )
-        if self.env.context.get("mail_auto_subscribe_no_notify"):
+        Followers.invalidate_model()
+        self.env["crm.lead"].browse(
+            sorted({lead_id for lead_id, _pid in pairs})
+        ).invalidate_recordset(
+            ["message_follower_ids", "message_partner_ids", "message_is_follower"]
+        )
+        if self.env.context.get("mail_auto_subscribe_no_notify") or (
+            self.env.context.get("tracking_disable")
+        ):
             return
         leads_of = defaultdict(list)
         for lead_id, uid in owner_of.items():
             if uid in partner_of and uid != self.env.uid:
                 leads_of[uid].append(lead_id)
         for uid, lead_ids in leads_of.items():
-            user = users.browse(uid)
             self.env["crm.lead"].browse(lead_ids).with_context(
-                lang=user.partner_id.lang
+                lang=profiles[uid]["lang"]
             )._message_auto_subscribe_notify(
                 [partner_of[uid]], "mail.message_user_assigned"
             )
@@ -766,15 +844,14 @@ class CrmRoutingDispatcher(models.AbstractModel):
         )
         return [Lead._fields[name] for name in names]
 
-    def _schedule_activities(self, items):
+    def _schedule_activities(self, items, profiles):
         """One "contact this lead" activity per assignment, created in bulk.
 
         ``mail_activity_quick_update`` skips the per-activity email: the
         activity itself (systray, My Activities) is the notification.
         """
         model_id = self.env["ir.model"]._get_id("crm.lead")
-        users = self.env["res.users"].browse({item[2] for item in items})
-        tz_of = {user.id: user.tz or "UTC" for user in users}
+        tz_of = {item[2]: profiles[item[2]]["tz"] or "UTC" for item in items}
         vals_list = []
         for lead, rule, user_id, deadline in items:
             if deadline:
@@ -799,9 +876,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
                     "summary": summary,
                 }
             )
-        # The owners already follow their leads (``_subscribe_owners``) unless
-        # mail features are off, in which case mail.activity subscribes them.
+        # The owners already follow their leads (``_subscribe_owners``).
         self.env["mail.activity"].sudo().with_context(
-            mail_activity_quick_update=True,
-            routing_owners_subscribed=not self.env.context.get("tracking_disable"),
+            mail_activity_quick_update=True, routing_owners_subscribed=True
         ).create(vals_list)

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import dateutil, safe_eval, time
 
@@ -244,17 +245,45 @@ class CrmRoutingRule(models.Model):
                     )
                 )
 
-    def _pool_users(self):
-        """The rule's candidates in a stable order (pool, else team members)."""
-        self.ensure_one()
-        # Archived people stay in the list so the log can say why they were
-        # skipped.
-        rule = self.with_context(active_test=False)
-        if rule.user_ids:
-            return rule.user_ids.sorted("id")
-        if rule.team_id:
-            return rule.team_id.crm_team_member_ids.user_id.sorted("id")
-        return self.env["res.users"]
+    def _pools_and_skills(self):
+        """Each rule's candidates and required skills, in one query.
+
+        The pool is the rule's own list, else its team's active members, in a
+        stable order (by id). Archived people stay in it so the log can say why
+        they were skipped; archived skills are not required.
+
+        :return: {rule id: (tuple of user ids, frozenset of skill ids)}
+        """
+        if not self:
+            return {}
+        for model in ("crm.routing.rule", "crm.team.member", "crm.routing.skill"):
+            self.env[model].flush_model()
+        skills = self._fields["required_skill_ids"]
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT r.id,
+                       ARRAY(SELECT p.user_id FROM crm_routing_rule_user_rel p
+                              WHERE p.rule_id = r.id ORDER BY p.user_id),
+                       ARRAY(SELECT DISTINCT m.user_id FROM crm_team_member m
+                              WHERE m.crm_team_id = r.team_id AND m.active
+                              ORDER BY m.user_id),
+                       ARRAY(SELECT k.id FROM %(rel)s q
+                               JOIN crm_routing_skill k ON k.id = q.%(skill)s
+                              WHERE q.%(rule)s = r.id AND k.active)
+                  FROM crm_routing_rule r
+                 WHERE r.id = ANY(%(ids)s)
+                """,
+                rel=SQL.identifier(skills.relation),
+                skill=SQL.identifier(skills.column2),
+                rule=SQL.identifier(skills.column1),
+                ids=self.ids,
+            )
+        )
+        return {
+            rule_id: (tuple(own or team), frozenset(skill_ids))
+            for rule_id, own, team, skill_ids in self.env.cr.fetchall()
+        }
 
     def action_view_logs(self):
         self.ensure_one()

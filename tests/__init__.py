@@ -12,4 +12,5 @@ from . import (
     test_routing_strategies,
     test_routing_sweep_concurrency,
     test_routing_ui,
+    test_routing_work_schedules,
 )

@@ -71,6 +71,23 @@ class TestRoutingFollowers(RoutingCase):
             self.assertEqual(len(lead.activity_ids), 1)
             self.assertEqual(lead.activity_ids.user_id, lead.user_id)
 
+    def test_without_mail_tracking_only_activity_assignees_follow(self):
+        """With ``tracking_disable`` (imports, scripts) Odoo subscribes nobody
+        but the assignee of an activity; routing does the same, in bulk."""
+        quiet = self.Lead.with_context(tracking_disable=True)
+        self.rule(self.alice | self.bob)
+        leads = quiet.create([{"name": f"Quiet {i}"} for i in range(4)]).sudo()
+        self.assertEqual(leads.user_id, self.alice | self.bob)
+        for lead in leads:
+            self.assertEqual(len(self.followers(lead, lead.user_id)), 1)
+            self.assertEqual(lead.activity_ids.user_id, lead.user_id)
+        self.assertFalse(self.assigned_messages(leads, self.alice | self.bob))
+        self.Rule.search([]).notify_assignee = False
+        silent = quiet.create([{"name": "No activity"}]).sudo()
+        self.assertTrue(silent.user_id)
+        self.assertFalse(silent.activity_ids)
+        self.assertFalse(self.followers(silent, silent.user_id))
+
     def test_owner_who_already_follows_is_not_subscribed_twice(self):
         self.rule(self.alice)
         self.company.routing_auto_assign = False

@@ -1,6 +1,14 @@
+from datetime import datetime
+
+from freezegun import freeze_time
+
 from odoo.tests import new_test_user, tagged, warmup
 
 from .common import RoutingCase
+from .test_routing_sla import working_hours
+
+# Tuesday 13 January 2026, 10:00 in Brussels: everyone is on shift.
+TUESDAY_1000 = datetime(2026, 1, 13, 9, 0)
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
@@ -17,7 +25,7 @@ class TestRoutingQueryCount(RoutingCase):
                 self.env.flush_all()
                 self.env.invalidate_all()
                 before = self.cr.sql_log_count
-                self.Lead.create(
+                lead = self.Lead.create(
                     {
                         "name": "Measured",
                         "email_from": "m@acme.example",
@@ -26,15 +34,20 @@ class TestRoutingQueryCount(RoutingCase):
                 )
                 self.env.flush_all()
             costs.append(self.cr.sql_log_count - before)
+            self.assertEqual(
+                lead.sudo().routing_state, "assigned" if switch else "none"
+            )
         return costs[1] - costs[0]
 
-    def grow(self, users, rules):
+    def grow(self, users, rules, hours=False):
         extra = self.env["res.users"]
         for i in range(users):
             extra |= new_test_user(
                 self.env, f"routing_extra_{i}", groups="sales_team.group_sale_salesman"
             )
         self.Rule.search([]).user_ids = [(4, uid) for uid in extra.ids]
+        if hours:
+            working_hours(self.env, extra)
         # Same team as the lead: a team change would add crm's own stage and
         # probability recompute (5 queries) whoever routes the lead.
         self.env["crm.team.member"].create(
@@ -61,6 +74,38 @@ class TestRoutingQueryCount(RoutingCase):
         )
         # Two of them are the savepoint that isolates routing faults.
         self.assertLessEqual(small, 15)
+
+    def test_query_count_with_working_hours_deadline_and_activity(self):
+        """The full set-up of the demo: shifts, time off, an SLA, an activity."""
+        calendar, resources = working_hours(self.env, self.sales)
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Holiday",
+                "calendar_id": calendar.id,
+                "resource_id": resources[0].id,
+                "date_from": datetime(2026, 1, 12),
+                "date_to": datetime(2026, 1, 14),
+            }
+        )
+        self.make_rule(
+            strategy="weighted",
+            respect_working_hours=True,
+            sla_minutes=30,
+            notify_assignee=True,
+            activity_type_id=self.env.ref("mail.mail_activity_data_call").id,
+        )
+        with freeze_time(TUESDAY_1000):
+            small = self.routing_queries()
+            self.grow(users=45, rules=18, hours=True)
+            large = self.routing_queries()
+        self.assertEqual(
+            small, large, "routing cost must not grow with people or rules"
+        )
+        # 15 for routing itself, working hours and time off included (so with
+        # notify_assignee off); 1 makes the assignee a follower; 6 are Odoo's
+        # own mail.activity create (model, insert, assignee and partner reads,
+        # its computed fields, the bus notification).
+        self.assertLessEqual(small, 22)
 
     @warmup
     def test_query_count_single_lead(self):
