@@ -99,14 +99,22 @@ class Verdict(NamedTuple):
     note: str = ""
 
     def to_json(self):
-        return {
+        """The explanation as stored in the log, without empty entries: a
+        large import writes tens of them per lead."""
+        data = {
             "user_id": self.user_id,
             "eligible": self.eligible,
             "reason": self.reason,
-            "rank": self.rank,
-            "key": list(self.key) if self.key is not None else None,
-            "note": self.note,
         }
+        if self.rank is not None:
+            data["rank"] = self.rank
+        if self.key is not None:
+            data["key"] = [
+                round(part, 4) if isinstance(part, float) else part for part in self.key
+            ]
+        if self.note:
+            data["note"] = self.note
+        return data
 
 
 MESSAGES = {

@@ -122,3 +122,19 @@ def test_explanation_is_cut_at_the_limit():
     assert len(decision.candidates) == 6
     assert decision.omitted == 34
     assert decision.to_json()["candidates"][0]["reason"] == "chosen"
+
+
+def test_explanation_stores_no_empty_entries():
+    """A large import logs tens of candidates per lead: keep each one small."""
+    cands = {
+        1: Candidate(1, **BASE, score=2 / 3),
+        2: Candidate(2, **BASE, available=False),
+    }
+    rule = Rule(10, 1, "weighted", (1, 2))
+    res = route_batch([Lead(1, 1, rule_ids=(10,))], cands, [rule])
+    chosen, excluded = res.decisions[0].to_json()["candidates"]
+    assert chosen["reason"] == "chosen" and chosen["rank"] == 1
+    assert all(
+        round(part, 4) == part for part in chosen["key"] if isinstance(part, float)
+    )
+    assert excluded == {"user_id": 2, "eligible": False, "reason": "unavailable"}
