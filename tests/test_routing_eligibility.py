@@ -181,3 +181,10 @@ class TestRoutingEligibility(RoutingCase):
             self.assertTrue(log.reason)
             self.assertEqual(log.details["candidates"][0]["user_id"], lead.user_id.id)
             self.assertEqual(log.rule_id, self.rule)
+
+    def test_log_form_shows_the_ranking_with_names_and_verdicts(self):
+        self.alice.routing_available = False
+        lead = self.assert_excluded("unavailable")
+        html = str(self.last_log(lead).details_html)
+        self.assertIn("<td>1</td><td>Bob</td><td>chosen</td>", html)
+        self.assertIn("<td></td><td>Alice</td><td>unavailable</td>", html)
