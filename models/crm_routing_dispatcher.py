@@ -619,10 +619,10 @@ class CrmRoutingDispatcher(models.AbstractModel):
         one write per owner here, each costing a few follower queries, so a
         sweep or a large import paid queries per salesperson. The writes skip
         that (``routing_bulk_subscribe``, see ``crm.lead``) and this does it
-        once, in one statement. Odoo's "You have
-        been assigned" message still goes out as it would have, unless the
-        caller asked for silence (``mail_auto_subscribe_no_notify``, or
-        ``tracking_disable`` where Odoo would not send it either).
+        once, in one statement. Odoo's "You have been assigned" message still
+        goes out as it would have, unless the caller asked for silence
+        (``mail_auto_subscribe_no_notify``, or ``tracking_disable`` where Odoo
+        would not send it either).
 
         :param owner_of: {lead id: new owner's user id}
         :param profiles: the owners' profiles (``_profiles``)
