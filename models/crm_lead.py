@@ -278,8 +278,21 @@ class CrmLead(models.Model):
 
     def message_subscribe(self, partner_ids=None, subtype_ids=None):
         """Routing's "contact this lead" activities go to owners it has just
-        subscribed in bulk: skip mail.activity's check, one per owner."""
-        if self.env.context.get("routing_owners_subscribed") and not subtype_ids:
+        subscribed in bulk: skip mail.activity's check, one per owner.
+
+        Only those very subscriptions are skipped (the context holds the
+        (lead, partner) pairs): anything else subscribed meanwhile, by an
+        automated action for instance, goes through as usual.
+        """
+        done = self.env.context.get("routing_owners_subscribed")
+        if (
+            done
+            and partner_ids
+            and not subtype_ids
+            and all(
+                (lead_id, pid) in done for lead_id in self.ids for pid in partner_ids
+            )
+        ):
             return True
         return super().message_subscribe(
             partner_ids=partner_ids, subtype_ids=subtype_ids

@@ -593,7 +593,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 for lead_id, uid in owner_of.items()
                 if lead_id in with_activity
             }
-        self._subscribe_owners(owner_of, profiles)
+        subscribed = self._subscribe_owners(owner_of, profiles)
         self._insert_logs(leads, logs)
         if chosen:
             self.env["res.users"].flush_model(["routing_last_assigned_at"])
@@ -610,7 +610,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
             if new_state is not None and new_state != (rule.engine_state or {}):
                 rule.engine_state = new_state
         if activities:
-            self._schedule_activities(activities, profiles)
+            self._schedule_activities(activities, profiles, subscribed)
 
     def _subscribe_owners(self, owner_of, profiles):
         """Make each new owner a follower of their leads, for the whole batch.
@@ -626,9 +626,10 @@ class CrmRoutingDispatcher(models.AbstractModel):
 
         :param owner_of: {lead id: new owner's user id}
         :param profiles: the owners' profiles (``_profiles``)
+        :return: frozenset of the (lead id, partner id) pairs now following
         """
         if not owner_of:
-            return
+            return frozenset()
         partner_of = {
             uid: profiles[uid]["partner_id"]
             for uid in set(owner_of.values())
@@ -640,7 +641,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
             if uid in partner_of
         }
         if not wanted:
-            return
+            return frozenset()
         subtype_ids = self.env["mail.message.subtype"]._get_auto_subscription_subtypes(
             "crm.lead"
         )[1]
@@ -681,7 +682,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
         if self.env.context.get("mail_auto_subscribe_no_notify") or (
             self.env.context.get("tracking_disable")
         ):
-            return
+            return frozenset(wanted)
         leads_of = defaultdict(list)
         for lead_id, uid in owner_of.items():
             if uid in partner_of and uid != self.env.uid:
@@ -692,6 +693,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
             )._message_auto_subscribe_notify(
                 [partner_of[uid]], "mail.message_user_assigned"
             )
+        return frozenset(wanted)
 
     def _deadline(self, rule, schedule, now):
         minutes = rule.sla_minutes if rule else 0
@@ -844,7 +846,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
         )
         return [Lead._fields[name] for name in names]
 
-    def _schedule_activities(self, items, profiles):
+    def _schedule_activities(self, items, profiles, subscribed=frozenset()):
         """One "contact this lead" activity per assignment, created in bulk.
 
         ``mail_activity_quick_update`` skips the per-activity email: the
@@ -876,7 +878,8 @@ class CrmRoutingDispatcher(models.AbstractModel):
                     "summary": summary,
                 }
             )
-        # The owners already follow their leads (``_subscribe_owners``).
+        # The owners already follow their leads (``subscribed``, the pairs
+        # ``_subscribe_owners`` made): mail.activity need not check them again.
         self.env["mail.activity"].sudo().with_context(
-            mail_activity_quick_update=True, routing_owners_subscribed=True
+            mail_activity_quick_update=True, routing_owners_subscribed=subscribed
         ).create(vals_list)

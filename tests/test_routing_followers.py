@@ -88,6 +88,17 @@ class TestRoutingFollowers(RoutingCase):
         self.assertFalse(silent.activity_ids)
         self.assertFalse(self.followers(silent, silent.user_id))
 
+    def test_only_the_subscriptions_routing_made_are_skipped(self):
+        """Other subscriptions made while activities are created still happen."""
+        self.company.routing_auto_assign = False
+        lead = self.create_leads(1)
+        done = frozenset({(lead.id, self.alice.partner_id.id)})
+        lead.with_context(routing_owners_subscribed=done).message_subscribe(
+            partner_ids=(self.alice | self.bob).partner_id.ids
+        )
+        self.assertEqual(len(self.followers(lead, self.bob)), 1)
+        self.assertEqual(len(self.followers(lead, self.alice)), 1)
+
     def test_owner_who_already_follows_is_not_subscribed_twice(self):
         self.rule(self.alice)
         self.company.routing_auto_assign = False
