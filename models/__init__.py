@@ -1,9 +1,11 @@
 from . import (
     crm_lead,
     crm_routing_dispatcher,
+    crm_routing_explainer,
     crm_routing_log,
     crm_routing_rule,
     crm_routing_score_snapshot,
+    crm_routing_scorecard,
     crm_routing_scorer,
     crm_routing_skill,
     crm_routing_sweeper,

@@ -212,7 +212,9 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 """
                 SELECT u.id, p.name, p.tz, u.partner_id, p.lang,
                        u.active, u.share, u.routing_available,
-                       u.routing_score, u.routing_max_open_leads,
+                       COALESCE((SELECT sc.score FROM crm_routing_scorecard sc
+                                  WHERE sc.user_id = u.id), 50),
+                       u.routing_max_open_leads,
                        u.routing_max_daily_leads, u.routing_last_assigned_at,
                        ARRAY(SELECT r.cid FROM res_company_users_rel r
                               WHERE r.user_id = u.id),

@@ -285,6 +285,40 @@ class CrmRoutingRule(models.Model):
             for rule_id, own, team, skill_ids in self.env.cr.fetchall()
         }
 
+    @api.model
+    def _routing_candidate_ids(self):
+        """Everyone an active rule of any company may choose (one query).
+
+        The same pools as ``_pools_and_skills``: a rule's own list, else its
+        team's active members; the designated salesperson of a "specific
+        salesperson" rule. Archived and portal users are left out.
+        """
+        for model in ("crm.routing.rule", "crm.team.member", "res.users"):
+            self.env[model].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT u.id FROM res_users u
+             WHERE u.active AND NOT u.share AND u.id IN (
+                   SELECT p.user_id
+                     FROM crm_routing_rule r
+                     JOIN crm_routing_rule_user_rel p ON p.rule_id = r.id
+                    WHERE r.active AND r.strategy != 'fixed_user'
+                   UNION
+                   SELECT m.user_id
+                     FROM crm_routing_rule r
+                     JOIN crm_team_member m
+                       ON m.crm_team_id = r.team_id AND m.active
+                    WHERE r.active AND r.strategy != 'fixed_user'
+                      AND NOT EXISTS (SELECT 1 FROM crm_routing_rule_user_rel p
+                                       WHERE p.rule_id = r.id)
+                   UNION
+                   SELECT r.fixed_user_id FROM crm_routing_rule r
+                    WHERE r.active AND r.strategy = 'fixed_user')
+             ORDER BY u.id
+            """
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
     def action_view_logs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -14,7 +14,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..routing.scoring import MetricSample, ScoreFacts, compute_scores, working_days
-from .res_users import ROUTING_SCORECARD_COLUMNS
+from .res_users import SCORECARD_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -29,12 +29,14 @@ class CrmRoutingScorer(models.AbstractModel):
 
     @api.model
     def _salespeople(self):
-        group = self.env.ref("sales_team.group_sale_salesman")
-        return (
-            self.env["res.users"]
-            .sudo()
-            .search([("share", "=", False), ("groups_id", "in", group.ids)])
-        )
+        """The people routing hands leads to: whom an active rule may choose.
+
+        Scores exist to weigh them against each other, so only they are ranked:
+        an administrator who happens to sit in a sales team, or a colleague who
+        never receives routed leads, would skew everyone's percentiles.
+        """
+        ids = self.env["crm.routing.rule"]._routing_candidate_ids()
+        return self.env["res.users"].sudo().browse(ids)
 
     @api.model
     def _recompute(self, users=None, as_of=None):
@@ -111,7 +113,9 @@ class CrmRoutingScorer(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT u.id, u.company_id, u.create_date, u.routing_satisfaction,
+                SELECT u.id, u.company_id, u.create_date,
+                       (SELECT sc.satisfaction FROM crm_routing_scorecard sc
+                         WHERE sc.user_id = u.id),
                        c.routing_score_window_days, c.routing_score_by_team,
                        (SELECT m.crm_team_id
                           FROM crm_team_member m
@@ -314,7 +318,7 @@ class CrmRoutingScorer(models.AbstractModel):
             *columns.values(),
         )
         if users_too:
-            self._store_on_users(values, now)
+            self._store_scorecards(values, now, columns["company"])
         self.env.cr.execute(
             SQL(
                 """
@@ -345,27 +349,52 @@ class CrmRoutingScorer(models.AbstractModel):
                 values,
             )
         )
-        self.env["res.users"].invalidate_model(list(ROUTING_SCORECARD_COLUMNS))
+        self.env["crm.routing.scorecard"].invalidate_model()
+        self.env["res.users"].invalidate_model(list(SCORECARD_FIELDS))
         self.env["crm.routing.score.snapshot"].invalidate_model()
 
-    def _store_on_users(self, values, now):
-        """The current score and its breakdown, on each user (1 query)."""
+    def _store_scorecards(self, values, now, company_ids):
+        """Each person's current score on their scorecard; whoever of the same
+        companies is no longer scored leaves the leaderboard (1 query)."""
+        self.env["crm.routing.scorecard"].flush_model()
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE res_users u
-                   SET routing_score = v.score, routing_tier = v.tier,
-                       routing_score_details = v.details,
-                       routing_conversion_rate = v.conversion,
-                       routing_speed_minutes = v.speed,
-                       routing_won_revenue = v.revenue,
-                       routing_activity_rate = v.activity,
-                       routing_closed_count = v.closed,
-                       routing_score_date = %s
-                  FROM %s
-                 WHERE u.id = v.id
+                WITH scored AS (
+                    INSERT INTO crm_routing_scorecard
+                           (user_id, company_id, team_id, ranked, score, tier,
+                            details, conversion_rate, speed_minutes, won_revenue,
+                            activity_rate, closed_count, score_date, satisfaction,
+                            create_uid, create_date, write_uid, write_date)
+                    SELECT v.id, v.company, v.team, true, v.score, v.tier,
+                           v.details, v.conversion, v.speed, v.revenue,
+                           v.activity, v.closed, %(now)s, 0,
+                           %(uid)s, %(at)s, %(uid)s, %(at)s
+                      FROM %(values)s
+                    ON CONFLICT (user_id) DO UPDATE
+                       SET company_id = EXCLUDED.company_id,
+                           team_id = EXCLUDED.team_id, ranked = true,
+                           score = EXCLUDED.score, tier = EXCLUDED.tier,
+                           details = EXCLUDED.details,
+                           conversion_rate = EXCLUDED.conversion_rate,
+                           speed_minutes = EXCLUDED.speed_minutes,
+                           won_revenue = EXCLUDED.won_revenue,
+                           activity_rate = EXCLUDED.activity_rate,
+                           closed_count = EXCLUDED.closed_count,
+                           score_date = EXCLUDED.score_date,
+                           write_uid = EXCLUDED.write_uid,
+                           write_date = EXCLUDED.write_date
+                    RETURNING user_id
+                )
+                UPDATE crm_routing_scorecard
+                   SET ranked = false
+                 WHERE ranked AND company_id = ANY(%(companies)s)
+                   AND user_id NOT IN (SELECT user_id FROM scored)
                 """,
-                now,
-                values,
+                now=now,
+                uid=self.env.uid,
+                at=fields.Datetime.now(),
+                values=values,
+                companies=sorted(set(company_ids)),
             )
         )

@@ -1,4 +1,4 @@
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
@@ -13,23 +13,21 @@ ROUTING_PROFILE_FIELDS = {
     "routing_satisfaction",
 }
 
-# What the daily scoring run stores on each salesperson.
-ROUTING_SCORECARD_COLUMNS = (
-    "routing_score",
-    "routing_tier",
-    "routing_score_details",
-    "routing_conversion_rate",
-    "routing_speed_minutes",
-    "routing_won_revenue",
-    "routing_activity_rate",
-    "routing_closed_count",
-    "routing_score_date",
-)
-# A salesperson reads their own scorecard; colleagues' only when a manager, or
-# when the company shares scores (a setting, off by default).
-ROUTING_SCORE_FIELDS = frozenset(
-    ROUTING_SCORECARD_COLUMNS + ("routing_score_breakdown", "routing_satisfaction")
-)
+# res.users field -> crm.routing.scorecard field. The values live on the
+# scorecard (see its docstring for why); these fields show them to whoever the
+# scorecard's record rules let read them, and read empty for anyone else.
+SCORECARD_FIELDS = {
+    "routing_score": "score",
+    "routing_tier": "tier",
+    "routing_score_details": "details",
+    "routing_conversion_rate": "conversion_rate",
+    "routing_speed_minutes": "speed_minutes",
+    "routing_won_revenue": "won_revenue",
+    "routing_activity_rate": "activity_rate",
+    "routing_closed_count": "closed_count",
+    "routing_score_date": "score_date",
+    "routing_satisfaction": "satisfaction",
+}
 
 
 class ResUsers(models.Model):
@@ -50,31 +48,41 @@ class ResUsers(models.Model):
         string="Max New Leads per Day", help="0: no cap."
     )
     routing_score = fields.Float(
-        default=50.0,
-        readonly=True,
+        compute="_compute_routing_scorecard",
+        inverse="_inverse_routing_score",
         help="0-100 from the CRM history (conversion, speed, revenue, activity, "
         "satisfaction), ranked among comparable salespeople.",
     )
-    routing_score_details = fields.Json(readonly=True)
+    routing_score_details = fields.Json(compute="_compute_routing_scorecard")
     routing_tier = fields.Selection(
         [("top", "Top 20%"), ("middle", "Middle"), ("bottom", "Bottom 20%")],
-        readonly=True,
-        default="middle",
+        compute="_compute_routing_scorecard",
     )
     routing_satisfaction = fields.Float(
         string="Customer Satisfaction (0-5)",
+        compute="_compute_routing_scorecard",
+        inverse="_inverse_routing_satisfaction",
         help="CSAT/NPS brought in from outside Odoo; used when its weight is set.",
     )
-    routing_conversion_rate = fields.Float(string="Conversion (%)", readonly=True)
+    routing_conversion_rate = fields.Float(
+        string="Conversion (%)", compute="_compute_routing_scorecard"
+    )
     routing_speed_minutes = fields.Float(
-        string="Median First Contact (min)", readonly=True
+        string="Median First Contact (min)", compute="_compute_routing_scorecard"
     )
-    routing_won_revenue = fields.Float(string="Won Revenue", readonly=True)
+    routing_won_revenue = fields.Float(
+        string="Won Revenue", compute="_compute_routing_scorecard"
+    )
     routing_activity_rate = fields.Float(
-        string="Activities per Working Day", readonly=True
+        string="Activities per Working Day", compute="_compute_routing_scorecard"
     )
-    routing_closed_count = fields.Integer(string="Closed Leads", readonly=True)
-    routing_score_date = fields.Datetime(string="Score Computed On", readonly=True)
+    routing_closed_count = fields.Integer(
+        string="Closed Leads", compute="_compute_routing_scorecard"
+    )
+    routing_score_date = fields.Datetime(
+        string="Score Computed On", compute="_compute_routing_scorecard"
+    )
+    routing_score_hidden = fields.Boolean(compute="_compute_routing_scorecard")
     routing_score_breakdown = fields.Html(
         compute="_compute_routing_score_breakdown", sanitize=False
     )
@@ -92,7 +100,7 @@ class ResUsers(models.Model):
             "routing_max_daily_leads",
             "routing_open_lead_count",
             "routing_score_breakdown",
-            *ROUTING_SCORECARD_COLUMNS,
+            *SCORECARD_FIELDS,
         ]
 
     @property
@@ -111,74 +119,53 @@ class ResUsers(models.Model):
             user.routing_open_lead_count = counts.get(user, 0)
 
     @api.depends("routing_score_details")
+    @api.depends_context("uid")
     def _compute_routing_score_breakdown(self):
-        labels = {
-            "conversion": _("Conversion (won / closed, %)"),
-            "speed": _("Median first contact (min)"),
-            "revenue": _("Won revenue"),
-            "activity": _("Activities done per working day"),
-            "satisfaction": _("Customer satisfaction (0-5)"),
-        }
-        header = Markup(
-            "<table class='table table-sm o_routing_breakdown'><thead><tr>"
-            "<th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th>"
-            "<th class='text-end'>%s</th><th class='text-end'>%s</th></tr></thead><tbody>"
-        ) % (_("Metric"), _("Value"), _("Cases"), _("Percentile"), _("Weight"))
+        Scorecard = self.env["crm.routing.scorecard"]
         for user in self:
-            details = user.routing_score_details or {}
-            if not details:
-                user.routing_score_breakdown = Markup("<p>%s</p>") % _(
-                    "Not scored yet: scores are computed daily, or on demand from "
-                    "the leaderboard."
+            if user.routing_score_hidden:
+                breakdown = Markup("<p>%s</p>") % _(
+                    "Only sales managers see colleagues' scores, unless a manager "
+                    "shares them in the CRM settings."
                 )
-                continue
-            rows = Markup()
-            for metric, label in labels.items():
-                item = details.get(metric)
-                if not item or not item.get("weight"):
-                    continue
-                value = item.get("raw")
-                rows += Markup(
-                    "<tr><td>%s</td><td class='text-end'>%s</td>"
-                    "<td class='text-end'>%s</td><td class='text-end'>%s</td>"
-                    "<td class='text-end'>%s</td></tr>"
-                ) % (
-                    label,
-                    "-" if value is None else f"{value:,.1f}",
-                    item.get("n", 0),
-                    escape(f"{item.get('percentile', 50):.0f}"),
-                    item.get("weight"),
-                )
-            user.routing_score_breakdown = header + rows + Markup("</tbody></table>")
+            else:
+                breakdown = Scorecard._render_breakdown(user.routing_score_details)
+            user.routing_score_breakdown = breakdown
 
-    @api.model
-    def check_field_access_rights(self, operation, field_names):
-        """Hide colleagues' scorecards from salespeople unless the company shares them.
+    @api.depends_context("uid")
+    def _compute_routing_scorecard(self):
+        """Each user's scorecard, as far as the reader may see it.
 
-        A salesperson always reads their own; a sales manager reads everyone's.
+        The scorecard's record rules decide (own, managers, shared by the
+        company); what the reader may not see reads empty, so no screen that
+        happens to load a colleague's user record can fail on it.
         """
-        result = super().check_field_access_rights(operation, field_names)
-        if (
-            operation != "read"
-            or self.env.su
-            or (self and self.ids == [self.env.uid])
-            or self.env.user.has_group("sales_team.group_sale_manager")
-            or self.env.company.routing_score_share
-        ):
-            return result
-        if field_names:
-            asked = ROUTING_SCORE_FIELDS.intersection(field_names)
-            if asked:
-                raise AccessError(
-                    _(
-                        "Only sales managers can see colleagues' routing scores "
-                        "(fields: %(fields)s). A manager can share them in CRM "
-                        "settings > Lead Routing.",
-                        fields=", ".join(sorted(asked)),
-                    )
-                )
-            return result
-        return [name for name in result if name not in ROUTING_SCORE_FIELDS]
+        cards = self.env["crm.routing.scorecard"]._for_users(self)
+        readable = cards
+        if not self.env.su:
+            readable = cards.with_user(self.env.user)._filtered_access("read")
+        by_user = {card.user_id.id: card for card in readable.sudo()}
+        hidden = set((cards - readable.sudo()).user_id.ids)
+        for user in self:
+            card = by_user.get(user._origin.id)
+            for name, source in SCORECARD_FIELDS.items():
+                user[name] = card[source] if card else False
+            user.routing_score_hidden = user._origin.id in hidden
+
+    def _inverse_routing_score(self):
+        """Set-up code (demo data, tests, imports by an administrator) may seed
+        a score; the nightly run recomputes it."""
+        self._write_scorecards("score", "routing_score")
+
+    def _inverse_routing_satisfaction(self):
+        """A sales manager's input, kept on the scorecard."""
+        self._write_scorecards("satisfaction", "routing_satisfaction")
+
+    def _write_scorecards(self, card_field, user_field):
+        cards = self.env["crm.routing.scorecard"]._for_users(self, create=True)
+        by_user = {card.user_id.id: card for card in cards}
+        for user in self:
+            by_user[user.id].write({card_field: user[user_field]})
 
     @api.model
     def _cron_routing_scores(self):
@@ -209,19 +196,6 @@ class ResUsers(models.Model):
                     _(
                         "%(user)s: lead caps cannot be negative; use 0 for no cap.",
                         user=user.name,
-                    )
-                )
-
-    @api.constrains("routing_satisfaction")
-    def _check_routing_satisfaction(self):
-        for user in self:
-            if not 0 <= user.routing_satisfaction <= 5:
-                raise ValidationError(
-                    _(
-                        "%(user)s: Customer Satisfaction is a figure from 0 to 5 "
-                        "(got %(value)s).",
-                        user=user.name,
-                        value=user.routing_satisfaction,
                     )
                 )
 

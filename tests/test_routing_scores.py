@@ -3,6 +3,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.addons.mail.tools.discuss import Store
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -25,6 +26,7 @@ class TestRoutingScores(RoutingCase):
                 "routing_score_min_closed": 10,
             }
         )
+        cls.make_rule()  # the five are whom routing hands leads to: they are ranked
         cls.Scorer = cls.env["crm.routing.scorer"]
 
     def set_weights(self, **weights):
@@ -196,6 +198,28 @@ class TestRoutingScores(RoutingCase):
         self.assertEqual(action["tag"], "display_notification")
         self.assertTrue(self.alice.sudo().routing_score_date)
 
+    def test_only_people_routing_hands_leads_to_are_ranked(self):
+        """The administrator sits in Odoo's default sales team but is in no
+        routing rule: not on the leaderboard, nor in anyone's percentiles."""
+        admin = self.env.ref("base.user_admin")
+        self.Scorer._recompute()
+        Scorecard = self.env["crm.routing.scorecard"]
+        ranked = Scorecard.search([("ranked", "=", True)]).user_id
+        self.assertEqual(ranked & (self.sales | admin), self.sales)
+        self.env["crm.routing.rule"].search([]).user_ids -= self.erin
+        self.Scorer._recompute()
+        self.assertNotIn(self.erin, Scorecard.search([("ranked", "=", True)]).user_id)
+
+    def test_leaderboard_shows_durations_a_person_reads(self):
+        self.set_weights(speed=100)
+        self.history(self.alice, won=1, lost=1, minutes=22)
+        self.history(self.bob, won=1, lost=1, minutes=7 * 24 * 60)
+        self.Scorer._recompute()
+        cards = self.env["crm.routing.scorecard"].search([])
+        by_user = {card.user_id: card.speed_display for card in cards}
+        self.assertEqual(by_user[self.alice], "22 min")
+        self.assertEqual(by_user[self.bob], "7 days")
+
     def test_salesperson_cannot_recompute(self):
         with self.assertRaises(AccessError):
             self.env["res.users"].with_user(
@@ -205,7 +229,11 @@ class TestRoutingScores(RoutingCase):
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
 class TestRoutingScoreVisibility(RoutingCase):
-    """Own scorecard always; colleagues' only for managers or when shared."""
+    """Own scorecard always; colleagues' only for managers or when shared.
+
+    Hidden scores read empty instead of raising: Odoo's own screens load
+    colleagues' user records (followers, avatars, mentions) and must not fail.
+    """
 
     @classmethod
     def setUpClass(cls):
@@ -213,25 +241,35 @@ class TestRoutingScoreVisibility(RoutingCase):
         cls.manager = new_test_user(
             cls.env, "routing_score_manager", groups="sales_team.group_sale_manager"
         )
+        cls.make_rule()
         cls.env["crm.routing.scorer"]._recompute()
 
     def test_salesperson_reads_own_score(self):
         me = self.alice.with_user(self.alice)
-        self.assertEqual(
-            me.read(["routing_score", "routing_score_breakdown"])[0]["id"], me.id
-        )
+        row = me.read(["routing_score", "routing_score_breakdown"])[0]
+        self.assertEqual(row["routing_score"], self.alice.routing_score)
+        self.assertIn("Percentile", row["routing_score_breakdown"])
 
-    def test_salesperson_cannot_read_colleagues_scores(self):
-        with self.assertRaises(AccessError):
-            self.bob.with_user(self.alice).read(["routing_score"])
-        # Reading a colleague's ordinary fields is unaffected.
-        self.assertEqual(
-            self.bob.with_user(self.alice).read(["name"])[0]["name"], "Bob"
+    def test_salesperson_does_not_see_colleagues_scores(self):
+        self.assertTrue(self.bob.routing_score)
+        row = self.bob.with_user(self.alice).read(
+            ["name", "routing_score", "routing_tier", "routing_score_details"]
+        )[0]
+        self.assertEqual(row["name"], "Bob")
+        self.assertEqual(row["routing_score"], 0.0)
+        self.assertFalse(row["routing_tier"])
+        self.assertFalse(row["routing_score_details"])
+        self.assertIn(
+            "Only sales managers",
+            self.bob.with_user(self.alice).routing_score_breakdown,
         )
+        cards = self.env["crm.routing.scorecard"].with_user(self.alice).search([])
+        self.assertEqual(cards.user_id, self.alice)
 
     def test_sharing_opens_colleagues_scores(self):
         self.company.routing_score_share = True
-        self.assertTrue(self.bob.with_user(self.alice).read(["routing_score"]))
+        row = self.bob.with_user(self.alice).read(["routing_score"])[0]
+        self.assertEqual(row["routing_score"], self.bob.routing_score)
         snapshots = (
             self.env["crm.routing.score.snapshot"].with_user(self.alice).search([])
         )
@@ -247,11 +285,51 @@ class TestRoutingScoreVisibility(RoutingCase):
         rows = self.sales.with_user(self.manager).read(
             ["routing_score", "routing_tier"]
         )
-        self.assertEqual(len(rows), 5)
+        self.assertEqual(
+            [row["routing_score"] for row in rows], self.sales.mapped("routing_score")
+        )
+        self.assertTrue(all(row["routing_tier"] for row in rows))
+
+    def test_salesperson_uses_the_chatter_of_a_lead_colleagues_follow(self):
+        """The first release raised an Access Error here: the chatter loads the
+        followers' users, and their scores came with them."""
+        lead = self.env["crm.lead"].create(
+            {"name": "Followed", "user_id": self.alice.id}
+        )
+        lead.message_subscribe(partner_ids=(self.bob | self.manager).partner_id.ids)
+        as_alice = lead.with_user(self.alice)
+        self.env.invalidate_all()  # a request starts with cold caches
+        data = Store(
+            as_alice,
+            as_thread=True,
+            request_list=[
+                "activities",
+                "attachments",
+                "followers",
+                "suggestedRecipients",
+            ],
+        ).get_result()
+        followers = {row["partner_id"] for row in data["mail.followers"]}
+        self.assertIn(self.bob.partner_id.id, followers)
+        as_alice.message_post(body="Called them", message_type="comment")
+        self.assertEqual(lead.message_ids[0].author_id, self.alice.partner_id)
+
+    def test_satisfaction_is_kept_on_the_scorecard_for_managers(self):
+        self.bob.with_user(self.manager).routing_satisfaction = 4.5
+        card = self.env["crm.routing.scorecard"].search([("user_id", "=", self.bob.id)])
+        self.assertEqual(card.satisfaction, 4.5)
+        self.assertEqual(self.bob.with_user(self.alice).routing_satisfaction, 0.0)
+        with self.assertRaises(AccessError):
+            self.bob.with_user(self.alice).routing_satisfaction = 1
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
 class TestRoutingScoreSettings(RoutingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.make_rule()
+
     def test_weights_not_adding_up_to_100_are_refused(self):
         with self.assertRaises(ValidationError):
             self.env["res.config.settings"].create(
@@ -277,6 +355,11 @@ class TestRoutingScoreSettings(RoutingCase):
 class TestRoutingScoreQueries(RoutingCase):
     """The recompute costs the same number of queries for 5 or 50 salespeople."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rule = cls.make_rule()
+
     def add_salespeople(self, count):
         group = self.env.ref("sales_team.group_sale_salesman")
         people = (
@@ -299,6 +382,7 @@ class TestRoutingScoreQueries(RoutingCase):
                 for i, user in enumerate(people)
             ]
         )
+        self.rule.user_ids |= people
         return people
 
     def recompute_queries(self):

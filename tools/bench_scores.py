@@ -33,6 +33,13 @@ def setup(env, n_users):
             for i, user in enumerate(users)
         ]
     )
+    # Scores rank the people routing hands leads to: one rule per team.
+    env["crm.routing.rule"].create(
+        [
+            {"name": f"Score bench rule {t}", "team_id": team.id, "sequence": 900 + t}
+            for t, team in enumerate(teams)
+        ]
+    )
     return users
 
 

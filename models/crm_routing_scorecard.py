@@ -1,0 +1,173 @@
+from markupsafe import Markup, escape
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+TIERS = [("top", "Top 20%"), ("middle", "Middle"), ("bottom", "Bottom 20%")]
+
+
+class CrmRoutingScorecard(models.Model):
+    """One salesperson's current routing score, kept apart from ``res.users``.
+
+    Why a model of its own: who may see a score is a question of *records*
+    (your own; everyone's for a sales manager; your colleagues' when the
+    company shares scores), which record rules answer in one place. Kept as
+    columns of ``res.users``, the scores had to be hidden by raising on field
+    access, and Odoo's own screens that prefetch users (the chatter's
+    followers, avatars, mentions) then failed for salespeople. ``res.users``
+    exposes these values through computed fields that read this model under
+    the reader's rules (see ``res_users.py``).
+    """
+
+    _name = "crm.routing.scorecard"
+    _description = "Salesperson Scorecard"
+    _order = "score desc, id"
+    _rec_name = "user_id"
+
+    user_id = fields.Many2one(
+        "res.users",
+        string="Salesperson",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        readonly=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, readonly=True
+    )
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    ranked = fields.Boolean(
+        readonly=True,
+        help="Whether the last scoring run ranked this person among the people "
+        "who sell (sales team members and leaders, people in a routing rule).",
+    )
+    score = fields.Float(default=50.0, readonly=True, aggregator="avg")
+    tier = fields.Selection(TIERS, default="middle", readonly=True)
+    details = fields.Json(readonly=True)
+    conversion_rate = fields.Float(
+        string="Conversion (%)", readonly=True, aggregator="avg"
+    )
+    speed_minutes = fields.Float(
+        string="Median First Contact (min)", readonly=True, aggregator="avg"
+    )
+    won_revenue = fields.Float(readonly=True)
+    activity_rate = fields.Float(
+        string="Activities per Working Day", readonly=True, aggregator="avg"
+    )
+    closed_count = fields.Integer(string="Closed Leads", readonly=True)
+    score_date = fields.Datetime(string="Scored On", readonly=True)
+    speed_display = fields.Char(
+        string="Median First Contact", compute="_compute_displays"
+    )
+    breakdown = fields.Html(
+        string="Score Breakdown", compute="_compute_displays", sanitize=False
+    )
+    satisfaction = fields.Float(
+        string="Customer Satisfaction (0-5)",
+        help="CSAT/NPS brought in from outside Odoo by a sales manager; used "
+        "when its weight in the scorecard settings is above 0.",
+    )
+
+    _sql_constraints = [
+        (
+            "user_uniq",
+            "unique(user_id)",
+            "A salesperson has one scorecard.",
+        )
+    ]
+
+    @api.depends("speed_minutes", "details", "closed_count")
+    def _compute_displays(self):
+        explainer = self.env["crm.routing.explainer"]
+        for card in self:
+            card.speed_display = (
+                explainer._duration(card.speed_minutes)
+                if (card.details or {}).get("speed", {}).get("raw") is not None
+                else ""
+            )
+            card.breakdown = self._render_breakdown(card.details)
+
+    @api.model
+    def _render_breakdown(self, details):
+        """The score's metrics as a table: value, cases, percentile, weight."""
+        if not details:
+            return Markup("<p>%s</p>") % _(
+                "Not scored yet: scores are computed every night, or at once with "
+                "Recompute now on the leaderboard."
+            )
+        explainer = self.env["crm.routing.explainer"]
+        labels = {
+            "conversion": _("Conversion (won / closed)"),
+            "speed": _("Median time to first contact"),
+            "revenue": _("Won revenue"),
+            "activity": _("Activities done per working day"),
+            "satisfaction": _("Customer satisfaction (0-5)"),
+        }
+        formats = {
+            "conversion": lambda value: f"{value:.1f} %",
+            "speed": explainer._duration,
+            "revenue": lambda value: f"{value:,.0f}",
+            "activity": lambda value: f"{value:.2f}",
+            "satisfaction": lambda value: f"{value:.1f}",
+        }
+        rows = Markup()
+        for metric, label in labels.items():
+            item = details.get(metric)
+            if not item or not item.get("weight"):
+                continue
+            value = item.get("raw")
+            rows += Markup(
+                "<tr><td>%s</td><td class='text-end'>%s</td>"
+                "<td class='text-end'>%s</td><td class='text-end'>%s</td>"
+                "<td class='text-end'>%s</td></tr>"
+            ) % (
+                label,
+                "-" if value is None else formats[metric](value),
+                item.get("n", 0),
+                escape(f"{item.get('percentile', 50):.0f}"),
+                item.get("weight"),
+            )
+        header = Markup(
+            "<table class='table table-sm o_routing_breakdown'><thead><tr>"
+            "<th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th>"
+            "<th class='text-end'>%s</th><th class='text-end'>%s</th></tr></thead>"
+            "<tbody>"
+        ) % (_("Metric"), _("Value"), _("Cases"), _("Percentile"), _("Weight"))
+        return header + rows + Markup("</tbody></table>")
+
+    @api.constrains("satisfaction")
+    def _check_satisfaction(self):
+        for card in self:
+            if not 0 <= card.satisfaction <= 5:
+                raise ValidationError(
+                    _(
+                        "%(user)s: Customer Satisfaction is a figure from 0 to 5 "
+                        "(got %(value)s).",
+                        user=card.user_id.name,
+                        value=card.satisfaction,
+                    )
+                )
+
+    @api.model
+    def _for_users(self, users, create=False):
+        """The scorecards of ``users`` (as superuser), created on demand."""
+        cards = self.sudo().search([("user_id", "in", users.ids)])
+        missing = users - cards.user_id
+        if create and missing:
+            cards |= (
+                self.sudo()
+                .with_context(active_test=False)
+                .create(
+                    [
+                        {"user_id": user.id, "company_id": user.sudo().company_id.id}
+                        for user in missing
+                    ]
+                )
+            )
+        return cards
+
+    def action_recompute(self):
+        """Leaderboard button: rescore everyone of the companies shown."""
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise AccessError(_("Only sales managers can recompute routing scores."))
+        return self.env["res.users"].action_routing_recompute_scores()
