@@ -10,8 +10,9 @@ import sys
 import time
 import tracemalloc
 
+from . import strategies
 from .engine import route_batch
-from .facts import STRATEGIES, Candidate, Lead, Rule
+from .facts import Candidate, Lead, Rule
 
 TARGET_RATE, TARGET_MB = 10_000, 300
 
@@ -40,7 +41,7 @@ def build(n_leads, n_cands, n_rules=20, seed=1):
             Rule(
                 r + 1,
                 r,
-                STRATEGIES[r % len(STRATEGIES)],
+                strategies.codes()[r % len(strategies.codes())],
                 tuple(rnd.sample(ids, size)),
                 fixed_user_id=rnd.choice(ids),
                 required_skill_ids=frozenset({r % 10}) if r % 4 == 0 else frozenset(),

@@ -1,43 +1,32 @@
-"""Route a batch of leads: eligibility, six strategies, fallbacks, explanations.
+"""Route a batch of leads: eligibility, strategies, fallbacks, explanations.
 
 Design choices:
 
 * The batch is routed lead by lead, in the given order, with counters that
   include what this batch already gave, so caps hold within a batch.
 * Per-rule state (rotation counts, weighted passes) is a plain JSON dict so
-  the Odoo layer can store it on the rule and a rotation survives restarts.
+  the Odoo layer can store it and a rotation survives restarts.
 * Speed: leads that share a rule, the skills they need, their company and the
   people excluded for them share a *profile*, built once per batch: who passes
-  the static checks (pool, active, company, availability, hours, skills) and a
-  heap of those people ordered by the strategy's key. Keys only ever grow
+  the static checks (``routing.eligibility``) and a heap of those people
+  ordered by the strategy's key (``routing.strategies``). Keys only ever grow
   within a batch (counts, loads, passes) and caps only ever close, so a lead
   costs a few heap operations (stale entries are refreshed lazily) instead of
   a pass over the whole pool.
 * Every tie is broken by the pool's order, never by set or dict iteration, so
   the same facts and state always give the same decisions.
+* Besides the person, a decision carries everything else routing decides for
+  the lead (``routing.policy``: team, deadline) and what is needed to explain
+  it (``routing.explain``), so the Odoo layer only writes.
 """
 
 import heapq
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC
 
-from .facts import (
-    CHOSEN,
-    DAILY_CAP,
-    ELIGIBLE,
-    INACTIVE,
-    MISSING_SKILL,
-    NOT_IN_POOL,
-    NOT_INTERNAL,
-    OFF_HOURS,
-    OPEN_CAP,
-    OPTED_OUT,
-    PREVIOUS_OWNER,
-    UNAVAILABLE,
-    WRONG_COMPANY,
-    Decision,
-    Verdict,
-)
+from . import eligibility, policy, strategies
+from .facts import CHOSEN, ELIGIBLE, Decision, Tried, Verdict
 
 # Builds a Verdict from a full tuple of its fields, skipping the keyword
 # handling of the named tuple's constructor (a decision carries dozens).
@@ -52,15 +41,19 @@ class RoutingResult:
 
 
 class _Batch:
-    """Mutable counters for one batch (what was given to whom, and when)."""
+    """What one batch knows and has done: counters, caps, the time."""
 
-    def __init__(self, candidates):
+    def __init__(self, candidates, now=None):
         self.candidates = candidates
+        self.now = now
+        self.now_ts = now.replace(tzinfo=UTC).timestamp() if now else None
         self.given = Counter()
         self.given_order = {}
         self.clock = 0
-        # Caps only close within a batch: who is capped, and a version that
-        # changes whenever someone new is, so profiles know when to refresh.
+        self._working = {}
+        # Caps only close within a batch: who is capped (uid -> (code,
+        # params)), and a version that changes whenever someone new is, so
+        # profiles know when to refresh.
         self.capped = {}
         self.cap_version = 0
         for cand in candidates.values():
@@ -68,12 +61,20 @@ class _Batch:
             if reason:
                 self.capped[cand.id] = reason
 
+    def working(self, cand):
+        """At work now: from the schedule at ``now``, else the flag given."""
+        if cand.schedule is None or self.now is None:
+            return cand.working_now
+        working = self._working.get(cand.id)
+        if working is None:
+            working = self._working[cand.id] = cand.schedule.is_working(self.now)
+        return working
+
     def open_leads(self, cand):
         return cand.open_leads + self.given[cand.id]
 
-    def load(self, cand):
-        open_leads = self.open_leads(cand)
-        return open_leads / cand.max_open if cand.max_open else float(open_leads)
+    def leads_today(self, cand):
+        return cand.leads_today + self.given[cand.id]
 
     def recency(self, cand):
         """Larger = assigned more recently; never assigned sorts first."""
@@ -84,11 +85,9 @@ class _Batch:
         return (1, cand.last_assigned)
 
     def cap_reason(self, cand):
-        if cand.max_open and self.open_leads(cand) >= cand.max_open:
-            return OPEN_CAP
-        if cand.max_daily and cand.leads_today + self.given[cand.id] >= cand.max_daily:
-            return DAILY_CAP
-        return None
+        return eligibility.first_failure(
+            cand, None, None, None, self, eligibility.CAPACITY
+        )
 
     def give(self, cand):
         self.given[cand.id] += 1
@@ -100,86 +99,6 @@ class _Batch:
             self.cap_version += 1
 
 
-def _static_reason(cand, rule, lead, needed, check_pool=True, pool=frozenset()):
-    """The first reason (other than caps) that excludes ``cand``, or None."""
-    if cand is None:
-        return INACTIVE
-    if check_pool and cand.id not in pool:
-        return NOT_IN_POOL
-    if not cand.active:
-        return INACTIVE
-    if not cand.internal:
-        return NOT_INTERNAL
-    if lead.company_id is not None and lead.company_id not in cand.company_ids:
-        return WRONG_COMPANY
-    if cand.opted_out:
-        return OPTED_OUT
-    if not cand.available:
-        return UNAVAILABLE
-    if rule.respect_working_hours and not cand.working_now:
-        return OFF_HOURS
-    return None
-
-
-def _missing(cand, needed):
-    return sorted(s for s in needed if s not in cand.skills)
-
-
-def _check(cand, rule, lead, needed, batch, pool_set, check_pool=True):
-    """(reason, note) for one candidate; reason ELIGIBLE when it may be chosen."""
-    reason = _static_reason(cand, rule, lead, needed, check_pool, pool_set)
-    if reason:
-        return reason, ""
-    reason = batch.cap_reason(cand)
-    if reason:
-        return reason, ""
-    missing = _missing(cand, needed)
-    if missing:
-        return MISSING_SKILL, "missing skills " + ", ".join(map(str, missing))
-    if cand.id in lead.excluded_user_ids:
-        return PREVIOUS_OWNER, ""
-    return ELIGIBLE, ""
-
-
-def _shares(rule, eligible):
-    floor = max(0.0, min(rule.fairness_floor, 100.0)) / 100.0
-    n = len(eligible)
-    total = sum(max(c.score, 0.0) for c in eligible)
-    shares = {}
-    for cand in eligible:
-        perf = max(cand.score, 0.0) / total if total > 0 else 1.0 / n
-        shares[cand.id] = floor / n + (1.0 - floor) * perf
-    return shares
-
-
-def _fit(cand, needed):
-    if not needed:
-        return 1.0
-    return sum(min(cand.skills.get(s, 0), 5) / 5.0 for s in needed) / len(needed)
-
-
-def _owner_labels(lead):
-    return ("account owner", "parent company owner", "earlier lead owner") + (
-        "earlier lead owner",
-    ) * max(0, len(lead.account_owner_ids) - 3)
-
-
-def _least_loaded(rule, lead, pool, batch, positions):
-    best = None
-    for uid in pool:
-        cand = batch.candidates.get(uid)
-        if cand is None or not cand.active or not cand.internal:
-            continue
-        if lead.company_id is not None and lead.company_id not in cand.company_ids:
-            continue
-        if uid in lead.excluded_user_ids:
-            continue
-        key = (batch.load(cand), batch.recency(cand), positions[uid])
-        if best is None or key < best[0]:
-            best = (key, cand)
-    return best[1] if best else None
-
-
 class _Profile:
     """Leads of one rule that need the same skills, company and exclusions.
 
@@ -187,10 +106,12 @@ class _Profile:
     order; ``excluded`` the others with their reason. ``heap`` orders ``ok``
     by the strategy's key; an entry may be stale (its person's key has grown
     since, or they are now capped) and is refreshed when it reaches the top.
+    ``cache`` is the strategy's own (per profile).
     """
 
     __slots__ = (
         "rule",
+        "strategy",
         "needed",
         "positions",
         "ok",
@@ -199,12 +120,13 @@ class _Profile:
         "strides",
         "version",
         "capped_count",
-        "fit",
+        "cache",
         "epoch",
     )
 
-    def __init__(self, rule, needed, positions, ok, excluded, epoch):
+    def __init__(self, rule, strategy, needed, positions, ok, excluded, epoch):
         self.rule = rule
+        self.strategy = strategy
         self.epoch = epoch  # shared by the rule's profiles: [counter]
         self.needed = needed
         self.positions = positions
@@ -214,25 +136,7 @@ class _Profile:
         self.strides = {}
         self.version = -1
         self.capped_count = 0
-        self.fit = (
-            {c.id: _fit(c, needed) for c in ok} if rule.strategy == "best_match" else {}
-        )
-
-
-def _key(profile, cand, batch, rstate):
-    """The strategy's ordering key for ``cand`` now (smallest is chosen)."""
-    strategy = profile.rule.strategy
-    pos = profile.positions[cand.id]
-    if strategy == "round_robin":
-        return (rstate["served"].get(cand.id, 0), pos)
-    if strategy == "load_balanced":
-        return (batch.load(cand), batch.recency(cand), pos)
-    if strategy == "best_match":
-        return (-profile.fit[cand.id], -cand.score, batch.load(cand), pos)
-    if strategy == "fixed_user":
-        return (pos,)
-    # weighted (and the continuity fall-through): the virtual finish time
-    return (rstate["pass"].get(cand.id, 0.0) + profile.strides[cand.id], pos)
+        self.cache = {}
 
 
 def _refresh(profile, batch, rstate):
@@ -241,38 +145,11 @@ def _refresh(profile, batch, rstate):
         return
     live = [c for c in profile.ok if c.id not in batch.capped]
     profile.capped_count = len(profile.ok) - len(live)
-    strategy = profile.rule.strategy
-    if strategy == "round_robin" and profile.heap is None:
-        # A returning person gets at most one catch-up turn, never a burst.
-        served = rstate["served"]
-        counts = {c.id: served.get(c.id, 0) for c in live}
-        top = max(counts.values(), default=0)
-        for uid, count in counts.items():
-            if count < top - 1:
-                served[uid] = top - 1
-                profile.epoch[0] += 1
-    if strategy in ("weighted", "continuity"):
-        # Shares depend on who is eligible; only the eligible move forward, and
-        # someone back from an absence starts level with the others (one
-        # catch-up turn at most), not with a burst.
-        shares = _shares(profile.rule, live) if live else {}
-        profile.strides = {uid: 1.0 / share for uid, share in shares.items()}
-        passes = rstate["pass"]
-        # "Now" in virtual time: the earliest next turn among those with one.
-        known = [passes[c.id] + profile.strides[c.id] for c in live if c.id in passes]
-        level = min(known) if known else None
-        for cand in live:
-            key = cand.id
-            if level is None:
-                passes[key] = 0.0
-            else:
-                floor = level - profile.strides[cand.id]
-                if passes.get(key, floor) <= floor:
-                    passes[key] = floor
-            profile.epoch[0] += 1
-    epoch, given = profile.epoch[0], batch.given
+    if profile.strategy.prepare(profile, live, batch, rstate):
+        profile.epoch[0] += 1
+    key, epoch, given = profile.strategy.key, profile.epoch[0], batch.given
     profile.heap = [
-        (_key(profile, c, batch, rstate), c.id, given[c.id], epoch) for c in live
+        (key(profile, c, batch, rstate), c.id, given[c.id], epoch) for c in live
     ]
     heapq.heapify(profile.heap)
     profile.version = batch.cap_version
@@ -282,7 +159,7 @@ def _top(profile, batch, rstate, count):
     """The ``count`` best eligible (key, cand), best first; the heap is kept."""
     heap, found = profile.heap, []
     capped, given, epoch = batch.capped, batch.given, profile.epoch[0]
-    candidates = batch.candidates
+    candidates, key = batch.candidates, profile.strategy.key
     while heap and len(found) < count:
         entry = heap[0]
         uid = entry[1]
@@ -292,7 +169,7 @@ def _top(profile, batch, rstate, count):
         # A key can only have changed if its person was given a lead since
         # (loads, turns, passes) or the rule's counters were levelled.
         if entry[2] != given[uid] or entry[3] != epoch:
-            current = _key(profile, candidates[uid], batch, rstate)
+            current = key(profile, candidates[uid], batch, rstate)
             if current != entry[0]:
                 heapq.heapreplace(heap, (current, uid, given[uid], epoch))
                 continue
@@ -305,43 +182,34 @@ def _top(profile, batch, rstate, count):
     return [(entry[0], candidates[entry[1]]) for entry in found]
 
 
-def _choose(profile, batch, rstate, limit):
-    """(cand, code, params, ranked) for the profile's best, or None."""
-    rule = profile.rule
-    _refresh(profile, batch, rstate)
-    ranked = _top(profile, batch, rstate, 1 + limit)
-    if not ranked:
-        return None
-    key, chosen = ranked[0]
-    strategy = rule.strategy
-    params = {}
-    if strategy == "round_robin":
-        rstate["served"][chosen.id] = key[0] + 1
-        code = "round_robin"
-    elif strategy == "load_balanced":
-        code, params = "load_balanced", {"load": key[0]}
-    elif strategy == "best_match":
-        code, params = "best_match", {"fit": -key[0]}
-    elif strategy == "fixed_user":
-        code = "fixed_user"
-    else:
-        rstate["pass"][chosen.id] = key[0]
-        share = 1.0 / profile.strides[chosen.id]
-        code = "weighted" if strategy == "weighted" else "continuity_fallthrough"
-        params = {"share": share} if strategy == "weighted" else {}
-    return chosen, code, params, ranked
+def _excluded_block(profile, batch, room):
+    """The profile's excluded people as verdicts (at most ``room``), and how
+    many there are; the same for every lead until someone new is capped."""
+    cached = profile.cache.get("excluded")
+    if cached is not None and cached[0] == (profile.version, room):
+        return cached[1], cached[2]
+    excluded = profile.excluded[:room]
+    if len(excluded) < room and profile.capped_count:
+        for cand in profile.ok:
+            reason = batch.capped.get(cand.id)
+            if reason:
+                excluded.append((cand.id, *reason))
+                if len(excluded) >= room:
+                    break
+    verdicts = tuple(
+        _verdict(Verdict, (uid, False, reason, None, None, params))
+        for uid, reason, params in excluded
+    )
+    count = len(profile.excluded) + profile.capped_count
+    profile.cache["excluded"] = ((profile.version, room), verdicts, count)
+    return verdicts, count
 
 
 def _explain(chosen_id, ranked, profile, batch, extra=(), limit=25):
     """Chosen first, then eligible by rank, then excluded; cut at ``limit``."""
     out = []
     if chosen_id is not None:
-        key = None
-        for k, c in ranked:
-            if c.id == chosen_id:
-                key = k
-                break
-        out.append(_verdict(Verdict, (chosen_id, True, CHOSEN, 1, key, "")))
+        out.append(_verdict(Verdict, (chosen_id, True, CHOSEN, 1, None, None)))
     rank = len(out)
     shown = 0
     for key, cand in ranked:
@@ -351,25 +219,18 @@ def _explain(chosen_id, ranked, profile, batch, extra=(), limit=25):
             break
         rank += 1
         shown += 1
-        out.append(_verdict(Verdict, (cand.id, True, ELIGIBLE, rank, key, "")))
-    excluded = list(extra)
-    n_excluded = len(excluded)
-    if profile is not None:
-        n_excluded += len(profile.excluded) + profile.capped_count
-        excluded += profile.excluded[: max(0, limit - len(excluded))]
-        if len(excluded) < limit and profile.capped_count:
-            for cand in profile.ok:
-                reason = batch.capped.get(cand.id)
-                if reason:
-                    excluded.append((cand.id, reason, ""))
-                    if len(excluded) >= limit:
-                        break
+        out.append(_verdict(Verdict, (cand.id, True, ELIGIBLE, rank, key, None)))
+    extra = extra[:limit]
     out.extend(
-        _verdict(Verdict, (uid, False, reason, None, None, note))
-        for uid, reason, note in excluded[:limit]
+        _verdict(Verdict, (uid, False, reason, None, None, params))
+        for uid, reason, params in extra
     )
+    n_excluded = len(extra)
     n_eligible = 0
     if profile is not None:
+        block, count = _excluded_block(profile, batch, limit - len(extra))
+        out.extend(block)
+        n_excluded += count
         n_eligible = len(profile.ok) - profile.capped_count
         if chosen_id is not None and chosen_id in profile.positions:
             n_eligible -= 1
@@ -377,47 +238,9 @@ def _explain(chosen_id, ranked, profile, batch, extra=(), limit=25):
     return tuple(out), omitted
 
 
-def route_batch(
-    leads, candidates, rules, state=None, *, event="assign", explain_limit=25
-):
-    """Route ``leads`` in order; see the module docstring for the guarantees."""
-    state = state or {}
-    new_state = {
-        rule.id: _copy_state(state.get(rule.id, state.get(str(rule.id))))
-        for rule in rules
-    }
-    ordered = sorted(rules, key=lambda r: (r.sequence, r.id))
-    batch = _Batch(candidates)
-    assign_event = "reassign" if event == "reassign" else "assign"
-    pools = {}
-    for rule in ordered:
-        pool = (rule.fixed_user_id,) if rule.strategy == "fixed_user" else rule.pool
-        pool = tuple(dict.fromkeys(u for u in pool if u is not None))
-        pools[rule.id] = (pool, frozenset(pool), {uid: i for i, uid in enumerate(pool)})
-    ctx = _Context(batch, pools, new_state, assign_event, explain_limit)
-    decisions = []
-    matching_cache = {}
-    for lead in leads:
-        cache_key = (lead.rule_ids, lead.company_id)
-        matching = matching_cache.get(cache_key)
-        if matching is None:
-            wanted = set(lead.rule_ids)
-            matching = matching_cache[cache_key] = [
-                r
-                for r in ordered
-                if r.id in wanted
-                and (
-                    r.company_id is None
-                    or lead.company_id is None
-                    or r.company_id == lead.company_id
-                )
-            ]
-        decisions.append(_route_one(lead, matching, ctx))
-    stored = {rule_id: _stored_state(st) for rule_id, st in new_state.items()}
-    return RoutingResult(decisions, stored, dict(batch.given))
-
-
 class _Context:
+    """One batch's routing: counters, rules' memory, profiles."""
+
     __slots__ = (
         "batch",
         "pools",
@@ -427,14 +250,20 @@ class _Context:
         "profiles",
         "needs",
         "epochs",
+        "quiet_requeue",
+        "broken",
     )
 
-    def __init__(self, batch, pools, states, assign_event, limit):
+    def __init__(
+        self, batch, pools, states, assign_event, limit, quiet_requeue, broken
+    ):
         self.batch = batch
         self.pools = pools
         self.states = states
         self.assign_event = assign_event
         self.limit = limit
+        self.quiet_requeue = quiet_requeue
+        self.broken = broken
         self.profiles = {}
         self.needs = {}
         self.epochs = {}
@@ -457,21 +286,16 @@ class _Context:
             ok, excluded = [], []
             for uid in pool:
                 cand = self.batch.candidates.get(uid)
-                reason = _static_reason(cand, rule, lead, needed, True, pool_set)
-                note = ""
-                if reason is None:
-                    missing = _missing(cand, needed)
-                    if missing:
-                        reason = MISSING_SKILL
-                        note = "missing skills " + ", ".join(map(str, missing))
-                    elif uid in lead.excluded_user_ids:
-                        reason = PREVIOUS_OWNER
-                if reason is None:
+                failure = eligibility.first_failure(
+                    cand, rule, lead, needed, self.batch, eligibility.STATIC
+                )
+                if failure is None:
                     ok.append(cand)
                 else:
-                    excluded.append((uid, reason, note))
+                    excluded.append((uid, *failure))
             profile = self.profiles[key] = _Profile(
                 rule,
+                strategies.get(rule.strategy),
                 needed,
                 positions,
                 ok,
@@ -479,6 +303,65 @@ class _Context:
                 self.epochs.setdefault(rule.id, [0]),
             )
         return profile
+
+
+def route_batch(
+    leads,
+    candidates,
+    rules,
+    state=None,
+    *,
+    event="assign",
+    explain_limit=25,
+    now=None,
+    quiet_requeue=False,
+    broken=None,
+):
+    """Route ``leads`` in order; see the module docstring for the guarantees.
+
+    ``now`` (naive UTC): the time of routing, for working hours, deadlines and
+    "last lead ... ago"; ``quiet_requeue``: a lead that was queued and is
+    queued again is left as it is (``Decision.write`` False); ``broken``:
+    ``{rule id: problem}`` of rules whose filter cannot be evaluated: they
+    take no lead and every explanation says they were skipped.
+    """
+    broken = broken or {}
+    state = state or {}
+    new_state = {
+        rule.id: _copy_state(state.get(rule.id, state.get(str(rule.id))))
+        for rule in rules
+    }
+    ordered = sorted(rules, key=lambda r: (r.sequence, r.id))
+    batch = _Batch(candidates, now)
+    assign_event = "reassign" if event == "reassign" else "assign"
+    pools = {}
+    for rule in ordered:
+        pool = strategies.get(rule.strategy).pool(rule)
+        pool = tuple(dict.fromkeys(u for u in pool if u is not None))
+        pools[rule.id] = (pool, frozenset(pool), {uid: i for i, uid in enumerate(pool)})
+    ctx = _Context(
+        batch, pools, new_state, assign_event, explain_limit, quiet_requeue, broken
+    )
+    decisions = []
+    matching_cache = {}
+    for lead in leads:
+        cache_key = (lead.rule_ids, lead.company_id)
+        matching = matching_cache.get(cache_key)
+        if matching is None:
+            wanted = set(lead.rule_ids)
+            matching = matching_cache[cache_key] = [
+                r
+                for r in ordered
+                if (r.id in wanted or r.id in broken)
+                and (
+                    r.company_id is None
+                    or lead.company_id is None
+                    or r.company_id == lead.company_id
+                )
+            ]
+        decisions.append(_route_one(lead, matching, ctx))
+    stored = {rule_id: _stored_state(st) for rule_id, st in new_state.items()}
+    return RoutingResult(decisions, stored, dict(batch.given))
 
 
 def _copy_state(raw):
@@ -498,101 +381,174 @@ def _stored_state(state):
     }
 
 
+def _assigned(lead, rule, cand, code, params, explained, ctx, tried, fallback=None):
+    """A decision that gives ``lead`` to ``cand``, with team and deadline."""
+    explanation, omitted = explained
+    notes = ()
+    if (
+        rule.respect_working_hours
+        and cand.schedule is not None
+        and cand.schedule.always_on
+    ):
+        notes = (("always_on", {"user_id": cand.id}),)
+    return Decision(
+        lead.id,
+        cand.id,
+        rule.id,
+        ctx.assign_event,
+        code,
+        params,
+        explanation,
+        fallback,
+        omitted,
+        tuple(tried),
+        rule.strategy,
+        policy.team_for(rule, lead, cand),
+        policy.deadline_for(rule, cand, ctx.batch.now) if ctx.batch.now else None,
+        notes,
+        True,
+        lead.user_id if lead.user_id != cand.id else None,
+        ctx.batch.now_ts,
+    )
+
+
+def _unassigned(lead, rule, event, code, params, explained, ctx, tried, fallback):
+    explanation, omitted = explained
+    write = not (ctx.quiet_requeue and event == "queue" and lead.state == "queued")
+    return Decision(
+        lead.id,
+        None,
+        rule.id if rule else None,
+        event,
+        code,
+        params,
+        explanation,
+        fallback,
+        omitted,
+        tuple(tried),
+        rule.strategy if rule else None,
+        write=write,
+        previous_user_id=lead.user_id,
+        now_ts=ctx.batch.now_ts,
+    )
+
+
 def _route_one(lead, matching, ctx):
     if not matching:
-        return Decision(lead.id, None, None, "unroutable", "no_rule")
+        return _unassigned(
+            lead, None, "unroutable", "no_rule", {}, ((), 0), ctx, (), None
+        )
     batch, limit = ctx.batch, ctx.limit
+    tried = []
     last_rule, last_profile, last_extra = None, None, ()
     for rule in matching:
+        if rule.id in ctx.broken:
+            tried.append(
+                Tried(rule.id, "broken_filter", {"error": ctx.broken[rule.id]})
+            )
+            continue
         rstate = ctx.states[rule.id]
         needed = ctx.needed(rule, lead)
+        strategy = strategies.get(rule.strategy)
         extra = ()
-        if rule.strategy == "continuity":
+        if strategy.account_owner_first:
             owner, extra, via = _eligible_owner(rule, lead, needed, ctx)
             if owner is not None:
                 profile = ctx.profile(rule, lead, needed)
                 _refresh(profile, batch, rstate)
                 ranked = _top(profile, batch, rstate, limit + 1)
                 batch.give(owner)
-                explained, omitted = _explain(
-                    owner.id, ranked, profile, batch, extra, limit
-                )
-                return Decision(
-                    lead.id,
-                    owner.id,
-                    rule.id,
-                    ctx.assign_event,
+                explained = _explain(owner.id, ranked, profile, batch, extra, limit)
+                return _assigned(
+                    lead,
+                    rule,
+                    owner,
                     "continuity_owner",
-                    {"rule_id": rule.id, "via": via},
+                    {"via": via},
                     explained,
-                    None,
-                    omitted,
+                    ctx,
+                    tried,
                 )
         profile = ctx.profile(rule, lead, needed)
-        picked = _choose(profile, batch, rstate, limit)
-        if picked:
-            chosen, code, params, ranked = picked
+        _refresh(profile, batch, rstate)
+        ranked = _top(profile, batch, rstate, 1 + limit)
+        if ranked:
+            key, chosen = ranked[0]
+            params = strategy.chosen(profile, chosen, key, batch, rstate)
             batch.give(chosen)
-            explained, omitted = _explain(
-                chosen.id, ranked, profile, batch, extra, limit
-            )
-            return Decision(
-                lead.id,
-                chosen.id,
-                rule.id,
-                ctx.assign_event,
-                code,
-                {"rule_id": rule.id, **params},
-                explained,
-                None,
-                omitted,
+            explained = _explain(chosen.id, ranked, profile, batch, extra, limit)
+            return _assigned(
+                lead, rule, chosen, strategy.reason_code, params, explained, ctx, tried
             )
         if rule.fallback == "queue":
-            explained, omitted = _explain(None, (), profile, batch, extra, limit)
-            return Decision(
-                lead.id,
-                None,
-                rule.id,
+            explained = _explain(None, (), profile, batch, extra, limit)
+            excluded = len(profile.excluded) + profile.capped_count
+            return _unassigned(
+                lead,
+                rule,
                 "queue",
                 "queued",
-                {
-                    "rule_id": rule.id,
-                    "excluded": len(profile.excluded) + profile.capped_count,
-                },
+                {"excluded": excluded},
                 explained,
+                ctx,
+                tried,
                 "queue",
-                omitted,
             )
+        outcome = "nobody_eligible"
         if rule.fallback == "least_loaded":
-            pool, _pool_set, positions = ctx.pools[rule.id]
-            cand = _least_loaded(rule, lead, pool, batch, positions)
+            cand = _least_loaded(rule, lead, needed, ctx)
             if cand is not None:
+                open_leads = batch.open_leads(cand)
                 batch.give(cand)
-                explained, omitted = _explain(cand.id, (), profile, batch, extra, limit)
-                return Decision(
-                    lead.id,
-                    cand.id,
-                    rule.id,
-                    ctx.assign_event,
+                explained = _explain(cand.id, (), profile, batch, extra, limit)
+                return _assigned(
+                    lead,
+                    rule,
+                    cand,
                     "least_loaded_fallback",
-                    {"rule_id": rule.id},
+                    {"open_leads": open_leads},
                     explained,
+                    ctx,
+                    tried,
                     "least_loaded",
-                    omitted,
                 )
+            outcome = "nobody_for_fallback"
+        tried.append(Tried(rule.id, outcome))
         last_rule, last_profile, last_extra = rule, profile, extra
-    explained, omitted = _explain(None, (), last_profile, batch, last_extra, limit)
-    return Decision(
-        lead.id,
-        None,
-        last_rule.id,
+    if last_rule is None:  # only broken rules applied
+        return _unassigned(
+            lead, None, "unroutable", "no_rule", {}, ((), 0), ctx, tried, None
+        )
+    explained = _explain(None, (), last_profile, batch, last_extra, limit)
+    return _unassigned(
+        lead,
+        last_rule,
         "unroutable",
         "unroutable_no_eligible",
-        {"rule_id": last_rule.id},
+        {},
         explained,
+        ctx,
+        tried,
         "next_rule",
-        omitted,
     )
+
+
+def _least_loaded(rule, lead, needed, ctx):
+    """The fallback's pick: fewest open leads among the pool, availability
+    ignored (who is archived, external, of another company or already had
+    the lead still cannot take it)."""
+    pool, _pool_set, positions = ctx.pools[rule.id]
+    batch, best = ctx.batch, None
+    for uid in pool:
+        cand = batch.candidates.get(uid)
+        if eligibility.first_failure(
+            cand, rule, lead, needed, batch, eligibility.FALLBACK
+        ):
+            continue
+        key = (batch.open_leads(cand), batch.recency(cand), positions[uid])
+        if best is None or key < best[0]:
+            best = (key, cand)
+    return best[1] if best else None
 
 
 def _eligible_owner(rule, lead, needed, ctx):
@@ -603,11 +559,18 @@ def _eligible_owner(rule, lead, needed, ctx):
     """
     _pool, pool_set, _positions = ctx.pools[rule.id]
     passed_over = []
-    for via, owner in zip(_owner_labels(lead), lead.account_owner_ids, strict=False):
+    vias = lead.account_owner_via or ()
+    for index, owner in enumerate(lead.account_owner_ids):
         cand = ctx.batch.candidates.get(owner)
-        reason, note = _check(cand, rule, lead, needed, ctx.batch, pool_set, False)
-        if reason == ELIGIBLE:
-            return cand, tuple(passed_over), via
+        failure = eligibility.first_failure(
+            cand, rule, lead, needed, ctx.batch, eligibility.EVERYTHING
+        )
+        if failure is None:
+            return (
+                cand,
+                tuple(passed_over),
+                vias[index] if index < len(vias) else "partner",
+            )
         if owner not in pool_set:
-            passed_over.append((owner, reason, note))
+            passed_over.append((owner, *failure))
     return None, tuple(passed_over), None

@@ -8,28 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-STRATEGIES = (
-    "round_robin",
-    "weighted",
-    "load_balanced",
-    "best_match",
-    "continuity",
-    "fixed_user",
-)
+from . import explain, strategies
+
 FALLBACKS = ("next_rule", "queue", "least_loaded")
 
-# Exclusion reasons, in the order they are checked.
-NOT_IN_POOL = "not_in_pool"
-INACTIVE = "inactive"
-NOT_INTERNAL = "not_internal"
-WRONG_COMPANY = "wrong_company"
-OPTED_OUT = "opted_out"
-UNAVAILABLE = "unavailable"
-OFF_HOURS = "off_hours"
-OPEN_CAP = "open_cap"
-DAILY_CAP = "daily_cap"
-MISSING_SKILL = "missing_skill"
-PREVIOUS_OWNER = "previous_owner"
+# Verdicts of people who may take the lead (exclusions: ``routing.eligibility``).
 ELIGIBLE = "eligible"
 CHOSEN = "chosen"
 
@@ -45,8 +28,15 @@ class Lead:
     expected_revenue: float = 0.0
     probability: float = 0.0
     rule_ids: tuple = ()
+    # Who already handles the account, best first, and how each was found
+    # (codes of ``messages.VIA``; same length, or empty for "partner").
     account_owner_ids: tuple = ()
+    account_owner_via: tuple = ()
     excluded_user_ids: frozenset = frozenset()
+    team_id: int | None = None
+    team_leader_id: int | None = None
+    user_id: int | None = None  # the owner before this routing
+    state: str = "none"  # its routing state before this routing
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +47,18 @@ class Candidate:
     internal: bool = True
     available: bool = True
     opted_out: bool = False
+    # At work now: from ``schedule`` when given (a ``worktime.WorkSchedule``),
+    # else this flag.
     working_now: bool = True
+    schedule: object = None
     skills: Mapping = field(default_factory=dict)
     score: float = 50.0
     open_leads: int = 0
     leads_today: int = 0
     max_open: int = 0
     max_daily: int = 0
-    last_assigned: float | None = None
+    last_assigned: float | None = None  # POSIX timestamp
+    team_ids: tuple = ()  # active sales team memberships, first one first
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,28 +73,45 @@ class Rule:
     respect_working_hours: bool = True
     fallback: str = "next_rule"
     fairness_floor: float = 0.0
+    team_id: int | None = None
+    sla_minutes: int = 0
+    sla_off_hours: str = "wait"
 
     def __post_init__(self):
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {self.strategy!r}")
+        strategies.get(self.strategy)  # raises ValueError when unknown
         if self.fallback not in FALLBACKS:
             raise ValueError(f"unknown fallback {self.fallback!r}")
 
 
+def _rounded(values):
+    """Figures as stored: floats to 4 decimals, nothing empty."""
+    return {
+        k: round(v, 4) if isinstance(v, float) else v
+        for k, v in values.items()
+        if v is not None
+    }
+
+
 class Verdict(NamedTuple):
     """One candidate's fate for one lead (a named tuple: a decision carries
-    dozens of them, and tuples are the cheapest immutable thing to build)."""
+    dozens of them, and tuples are the cheapest immutable thing to build).
+
+    What explains it: ``key``, the strategy's ranking key of an eligible
+    person (turned into figures such as open leads or skill fit only when
+    stored, see ``Strategy.figures``), or ``params`` of an exclusion (the cap
+    reached, the skills missing).
+    """
 
     user_id: int
     eligible: bool
     reason: str
     rank: int | None = None
     key: tuple | None = None
-    note: str = ""
+    params: Mapping | None = None
 
-    def to_json(self):
-        """The explanation as stored in the log, without empty entries: a
-        large import writes tens of them per lead."""
+    def to_json(self, strategy=None, now_ts=None):
+        """As stored in the log, without empty entries: a large import writes
+        tens of them per lead."""
         data = {
             "user_id": self.user_id,
             "eligible": self.eligible,
@@ -108,39 +119,36 @@ class Verdict(NamedTuple):
         }
         if self.rank is not None:
             data["rank"] = self.rank
-        if self.key is not None:
-            data["key"] = [
-                round(part, 4) if isinstance(part, float) else part for part in self.key
-            ]
-        if self.note:
-            data["note"] = self.note
+        params = self.params
+        if self.key is not None and strategy is not None:
+            params = strategy.figures(self.key, now_ts)
+        if params:
+            data["params"] = _rounded(params)
         return data
 
 
-MESSAGES = {
-    "no_rule": "No routing rule matches this lead",
-    "round_robin": "Rule {rule_id}: next in the round-robin rotation",
-    "weighted": "Rule {rule_id}: performance-weighted, target share {share:.0%}",
-    "load_balanced": "Rule {rule_id}: lowest open load ({load:.2f})",
-    "best_match": "Rule {rule_id}: best skill match (fit {fit:.0%})",
-    "continuity_owner": "Rule {rule_id}: already owns the account ({via})",
-    "continuity_fallthrough": (
-        "Rule {rule_id}: no eligible account owner, performance-weighted instead"
-    ),
-    "fixed_user": "Rule {rule_id}: the rule's designated salesperson",
-    "least_loaded_fallback": (
-        "Rule {rule_id}: nobody eligible; least-loaded pool member "
-        "(availability ignored)"
-    ),
-    "queued": "Rule {rule_id}: nobody eligible now ({excluded} excluded); queued",
-    "unroutable_no_eligible": (
-        "No eligible salesperson in any matching rule (last tried: rule {rule_id})"
-    ),
-}
+class Tried(NamedTuple):
+    """A rule that applied before the deciding one, and why it did not decide."""
+
+    rule_id: int
+    outcome: str  # a key of ``messages.TRIED``
+    params: Mapping | None = None
+
+    def to_json(self):
+        data = {"rule_id": self.rule_id, "outcome": self.outcome}
+        if self.params:
+            data["params"] = _rounded(self.params)
+        return data
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """What routing decided for one lead, with everything needed to say why.
+
+    ``write`` False: leave the lead as it is (a queued lead that stays queued
+    when the queue is drained). ``team_id`` None: keep the lead's team.
+    """
+
     lead_id: int
     user_id: int | None
     rule_id: int | None
@@ -150,20 +158,48 @@ class Decision:
     candidates: tuple = ()
     fallback: str | None = None
     omitted: int = 0
+    tried: tuple = ()
+    strategy: str | None = None
+    team_id: int | None = None
+    deadline: object = None  # naive UTC datetime
+    notes: tuple = ()  # (code of messages.NOTES, params)
+    write: bool = True
+    previous_user_id: int | None = None
+    now_ts: float | None = None  # when it was decided (POSIX), for "ago" figures
 
     @property
     def reason(self):
-        return MESSAGES[self.reason_code].format(**self.reason_params)
+        """The explanation in English with ids for names (tests, benchmarks);
+        the Odoo layer renders the stored details with names, translated."""
+        return explain.render(self.to_json())
 
     def to_json(self):
-        return {
-            "lead_id": self.lead_id,
-            "user_id": self.user_id,
-            "rule_id": self.rule_id,
+        data = {
+            "v": 2,
             "event": self.event,
-            "reason_code": self.reason_code,
-            "reason": self.reason,
-            "fallback": self.fallback,
-            "candidates": [v.to_json() for v in self.candidates],
-            "omitted": self.omitted,
+            "code": self.reason_code,
+            "rule_id": self.rule_id,
+            "user_id": self.user_id,
         }
+        strategy = None
+        if self.strategy:
+            try:
+                strategy = strategies.get(self.strategy)
+            except ValueError:  # a strategy removed since
+                strategy = None
+        data["candidates"] = [v.to_json(strategy, self.now_ts) for v in self.candidates]
+        if self.strategy:
+            data["strategy"] = self.strategy
+        if self.reason_params:
+            data["params"] = _rounded(self.reason_params)
+        if self.fallback:
+            data["fallback"] = self.fallback
+        if self.tried:
+            data["tried"] = [t.to_json() for t in self.tried]
+        if self.omitted:
+            data["omitted"] = self.omitted
+        if self.notes:
+            data["notes"] = [
+                {"code": code, **(params or {})} for code, params in self.notes
+            ]
+        return data

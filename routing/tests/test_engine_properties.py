@@ -3,8 +3,9 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
+from routing import strategies
 from routing.engine import route_batch
-from routing.facts import STRATEGIES, Candidate, Lead, Rule
+from routing.facts import Candidate, Lead, Rule
 
 candidate = st.builds(
     Candidate,
@@ -30,7 +31,7 @@ def scenario(draw):
         Rule(
             10 + i,
             i,
-            draw(st.sampled_from(STRATEGIES)),
+            draw(st.sampled_from(strategies.codes())),
             tuple(draw(st.permutations(ids))),
             fixed_user_id=draw(st.sampled_from(ids)),
             required_skill_ids=frozenset(draw(st.sets(st.integers(1, 3), max_size=1))),

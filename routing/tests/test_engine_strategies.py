@@ -61,7 +61,7 @@ def test_weighted_with_zero_scores_is_even():
     assert Counter(chosen(res)) == {1: 5, 2: 5}
 
 
-def test_load_balanced_prefers_low_relative_load_then_least_recent():
+def test_load_balanced_prefers_fewer_open_leads_then_least_recent():
     cands = {
         1: Candidate(1, frozenset({1}), open_leads=3, max_open=30),
         2: Candidate(2, frozenset({1}), open_leads=3, max_open=10),
@@ -69,7 +69,18 @@ def test_load_balanced_prefers_low_relative_load_then_least_recent():
         4: Candidate(4, frozenset({1}), open_leads=1, max_open=10, last_assigned=1.0),
     }
     res = route_batch(leads(3), cands, [Rule(10, 1, "load_balanced", (1, 2, 3, 4))])
-    assert chosen(res) == [1, 4, 3]
+    assert chosen(res) == [4, 3, 4]
+
+
+def test_load_means_open_leads_for_everyone_capped_or_not():
+    """One open lead without a cap ranks ahead of five with a cap of thirty."""
+    cands = {
+        1: Candidate(1, frozenset({1}), open_leads=5, max_open=30),
+        2: Candidate(2, frozenset({1}), open_leads=1),
+    }
+    res = route_batch(leads(1), cands, [Rule(10, 1, "load_balanced", (1, 2))])
+    assert chosen(res) == [2]
+    assert res.decisions[0].reason_params == {"open_leads": 1}
 
 
 def test_best_match_uses_skill_level_then_score():

@@ -1,0 +1,309 @@
+"""A decision's stored details, as the sentences a sales manager reads.
+
+Pure: the caller gives the names (people, rules, skills) and a translation
+function for the templates of ``routing.messages``; nothing is looked up here.
+The log stores only the structured details and is rendered when read, so the
+wording and the reader's language can change without touching what was
+stored.
+
+An explanation says, in this order: why routing ran (a missed deadline...),
+what happened and why (who got the lead, by which rule, and the figure that
+decided), remarks (working hours missing), who else was eligible and what
+ranked them, who was not and why, and the rules tried before.
+"""
+
+from . import messages, strategies
+
+# How many people each part of an explanation names before "N more".
+SHOWN_ELIGIBLE = 3
+SHOWN_EXCLUDED = 5
+
+
+def _identity(template):
+    return template
+
+
+class IdNames:
+    """Names for tests and benchmarks: ``user 7``, ``rule 3``, ``skill 5``."""
+
+    def user(self, user_id):
+        return f"user {user_id}"
+
+    def rule(self, rule_id):
+        return f"rule {rule_id}"
+
+    def skill(self, skill_id):
+        return f"skill {skill_id}"
+
+
+def duration(minutes, tr=_identity):
+    """A duration as a person says it: "45 s", "22 min", "3 h 10 min",
+    "7 days"; empty when unknown."""
+    if minutes is None or minutes is False:
+        return ""
+    minutes = max(float(minutes), 0.0)
+    texts = messages.DURATIONS
+    if minutes < 1:
+        return tr(texts["seconds"]) % {"seconds": round(minutes * 60)}
+    if minutes < 60:
+        return tr(texts["minutes"]) % {"minutes": round(minutes)}
+    if minutes < 24 * 60:
+        hours, rest = divmod(round(minutes), 60)
+        if not rest:
+            return tr(texts["hours"]) % {"hours": hours}
+        return tr(texts["hours_minutes"]) % {"hours": hours, "minutes": rest}
+    days = minutes / (24 * 60)
+    days = round(days, 1) if days < 10 else round(days)
+    if days == int(days):
+        days = int(days)
+    return tr(texts["days"]) % {"days": days}
+
+
+def percent(value):
+    return f"{round(float(value) * 100)}%"
+
+
+class _Renderer:
+    def __init__(self, names, tr):
+        self.names = names or IdNames()
+        self.tr = tr or _identity
+
+    def text(self, table, key, **params):
+        return self.tr(table[key]) % params
+
+    def join(self, items):
+        return self.tr(messages.PARTS["list_separator"]).join(items)
+
+    def user(self, user_id):
+        if not user_id:
+            return self.tr(messages.PARTS["deleted_user"])
+        return self.names.user(user_id) or self.tr(messages.PARTS["deleted_user"])
+
+    def rule(self, rule_id):
+        if not rule_id:
+            return self.tr(messages.PARTS["deleted_rule"])
+        return self.names.rule(rule_id) or self.tr(messages.PARTS["deleted_rule"])
+
+    def skills(self, skill_ids):
+        deleted = self.tr(messages.PARTS["deleted_skill"])
+        return ", ".join(f"“{self.names.skill(s) or deleted}”" for s in skill_ids)
+
+    def figures(self, params):
+        """Each known figure in words: "3 open leads, skill fit 80%"."""
+        params = params or {}
+        out = []
+        for key in ("fit", "share", "served", "open_leads"):
+            if key in params:
+                value = params[key]
+                if key in ("fit", "share"):
+                    value = percent(value)
+                out.append(self.text(messages.FIGURES, key, **{key: value}))
+        if "last" in params:
+            out.append(
+                self.text(
+                    messages.FIGURES, "last", last=duration(params["last"], self.tr)
+                )
+            )
+        elif params.get("never"):
+            out.append(self.tr(messages.FIGURES["never"]))
+        return ", ".join(out)
+
+    def why(self, details):
+        code = details.get("code")
+        params = dict(details.get("params") or {})
+        for key in ("fit", "share"):
+            if key in params:
+                params[key] = percent(params[key])
+        if "via" in params:
+            params["via"] = self.text(messages.VIA, params["via"])
+        params["user"] = self.user(details.get("user_id"))
+        template = messages.WHY.get(code)
+        if template is None:
+            try:
+                template = strategies.get(details.get("strategy") or code).why
+            except ValueError:
+                return ""
+        try:
+            return self.tr(template) % params
+        except (KeyError, TypeError, ValueError):
+            # Figures missing from an older line: say it without them.
+            return self.tr(template).split(" (")[0]
+
+    def outcome(self, details):
+        event, code = details.get("event"), details.get("code")
+        rule = self.rule(details.get("rule_id"))
+        if code in ("no_rule", "failed"):
+            return self.tr(messages.OUTCOMES[code])
+        if event in ("assign", "reassign"):
+            return self.text(
+                messages.OUTCOMES,
+                event,
+                user=self.user(details.get("user_id")),
+                rule=rule,
+                why=self.why(details),
+            )
+        if event == "escalate":
+            params = details.get("params") or {}
+            key = "escalate" if details.get("user_id") else "escalate_nobody"
+            return self.text(
+                messages.OUTCOMES,
+                key,
+                user=self.user(details.get("user_id")),
+                rule=rule,
+                count=params.get("count", 0),
+            )
+        if event == "queue":
+            return self.text(messages.OUTCOMES, "queue", rule=rule)
+        return self.tr(messages.OUTCOMES["unroutable"])
+
+    def trigger(self, item):
+        params = dict(item)
+        code = params.pop("code")
+        if "minutes" in params:
+            params["duration"] = duration(params["minutes"], self.tr)
+        if "user_id" in params:
+            params["user"] = self.user(params["user_id"])
+        return self.text(messages.TRIGGERS, code, **params)
+
+    def note(self, item):
+        params = dict(item)
+        code = params.pop("code")
+        params["user"] = self.user(params.get("user_id"))
+        return self.text(messages.NOTES, code, **params)
+
+    def exclusion(self, verdict):
+        reason = self.exclusion_reason(verdict)
+        return self.text(
+            messages.PARTS,
+            "excluded_person",
+            user=self.user(verdict["user_id"]),
+            reason=reason,
+        )
+
+    def exclusion_reason(self, verdict):
+        params = dict(verdict.get("params") or {})
+        if "skills" in params:
+            params["skills"] = self.skills(params["skills"])
+        try:
+            return self.text(messages.EXCLUSIONS, verdict["reason"], **params)
+        except (KeyError, TypeError, ValueError):
+            return verdict["reason"]
+
+    def row(self, verdict, details):
+        """(rank, name, verdict, why) for a table of the candidates."""
+        reason = verdict.get("reason")
+        if reason == "chosen":
+            label = self.tr(messages.PARTS["verdict_chosen"])
+            why = self.why(details)
+        elif verdict.get("eligible"):
+            label = self.tr(messages.PARTS["verdict_eligible"])
+            why = self.figures(verdict.get("params"))
+        else:
+            label = self.tr(messages.PARTS["verdict_excluded"])
+            why = self.exclusion_reason(verdict)
+        return (verdict.get("rank") or "", self.user(verdict["user_id"]), label, why)
+
+    def person(self, verdict):
+        figures = self.figures(verdict.get("params"))
+        name = self.user(verdict["user_id"])
+        if not figures:
+            return name
+        return self.text(messages.PARTS, "person", user=name, figures=figures)
+
+    def render(self, details):
+        sentences = [self.trigger(item) for item in details.get("trigger") or ()]
+        sentences.append(self.outcome(details))
+        sentences += [self.note(item) for item in details.get("notes") or ()]
+        verdicts = details.get("candidates") or ()
+        eligible = [
+            v for v in verdicts if v.get("eligible") and v.get("reason") != "chosen"
+        ]
+        excluded = [v for v in verdicts if not v.get("eligible")]
+        if eligible:
+            sentences.append(
+                self.text(
+                    messages.PARTS,
+                    "others_eligible",
+                    people=self.join(self.person(v) for v in eligible[:SHOWN_ELIGIBLE]),
+                )
+            )
+        if excluded:
+            sentences.append(
+                self.text(
+                    messages.PARTS,
+                    "not_chosen",
+                    people=self.join(
+                        self.exclusion(v) for v in excluded[:SHOWN_EXCLUDED]
+                    ),
+                )
+            )
+        hidden = (
+            max(0, len(eligible) - SHOWN_ELIGIBLE)
+            + max(0, len(excluded) - SHOWN_EXCLUDED)
+            + (details.get("omitted") or 0)
+        )
+        if hidden:
+            sentences.append(self.text(messages.PARTS, "more", count=hidden))
+        tried = details.get("tried") or ()
+        if tried:
+            sentences.append(
+                self.text(
+                    messages.PARTS,
+                    "tried",
+                    rules=self.join(
+                        self.text(
+                            messages.TRIED,
+                            item["outcome"],
+                            rule=self.rule(item["rule_id"]),
+                            **(item.get("params") or {}),
+                        )
+                        for item in tried
+                    ),
+                )
+            )
+        return " ".join(s for s in sentences if s)
+
+
+def render(details, names=None, tr=None):
+    """The explanation of stored ``details`` (see ``Decision.to_json``).
+
+    ``names``: an object with ``user(id)``, ``rule(id)``, ``skill(id)``
+    returning display names (falsy for a deleted record); ``tr``: translates a
+    template of ``routing.messages``. Details of another format give "".
+    """
+    if not details or details.get("v") != 2:
+        return ""
+    return _Renderer(names, tr).render(details)
+
+
+def candidate_rows(details, names=None, tr=None):
+    """``[(rank, name, verdict, why)]`` of the candidates of stored
+    ``details``, chosen first: for a table on the log's form."""
+    if not details or details.get("v") != 2:
+        return []
+    renderer = _Renderer(names, tr)
+    return [renderer.row(v, details) for v in details.get("candidates") or ()]
+
+
+def referenced_ids(details):
+    """``(user ids, rule ids, skill ids)`` that rendering ``details`` names,
+    so a caller can look every name up at once for many lines."""
+    users, rules, skills = set(), set(), set()
+    if not details or details.get("v") != 2:
+        return users, rules, skills
+    users.add(details.get("user_id"))
+    rules.add(details.get("rule_id"))
+    for verdict in details.get("candidates") or ():
+        users.add(verdict.get("user_id"))
+        skills.update((verdict.get("params") or {}).get("skills") or ())
+    for item in details.get("tried") or ():
+        rules.add(item.get("rule_id"))
+    for item in (*(details.get("trigger") or ()), *(details.get("notes") or ())):
+        users.add(item.get("user_id"))
+    return users - {None}, rules - {None}, skills - {None}
+
+
+def trigger_sentences(trigger, names=None, tr=None):
+    """The sentences of a trigger (why routing ran again), for a note."""
+    renderer = _Renderer(names, tr)
+    return [renderer.trigger(item) for item in trigger or ()]

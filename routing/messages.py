@@ -1,0 +1,138 @@
+"""Every sentence routing shows a person, in one catalogue.
+
+Routing stores codes and numbers; these templates turn them into sentences.
+They are plain English here, marked with :func:`_lt` so that Odoo's exporter
+puts them in the addon's ``.pot``; the Odoo layer translates each template
+into the reader's language when it renders (see ``routing.explain``).
+
+Placeholders are ``%(name)s``: names of people, rules and skills are filled in
+by the renderer, never ids or codes.
+"""
+
+
+def _lt(message):
+    """Mark ``message`` for translation; the Odoo layer translates it when read."""
+    return message
+
+
+# What happened to the lead, first sentence of an explanation.
+OUTCOMES = {
+    "assign": _lt("Assigned to %(user)s by the rule “%(rule)s”: %(why)s."),
+    "reassign": _lt("Reassigned to %(user)s by the rule “%(rule)s”: %(why)s."),
+    "queue": _lt(
+        "Queued by the rule “%(rule)s”: nobody in its pool can take it now; it "
+        "goes to the first person who becomes available."
+    ),
+    "unroutable": _lt(
+        "Nobody could take it under any rule that applies, so it stays unassigned."
+    ),
+    "no_rule": _lt("No routing rule applies to this lead, so it stays unassigned."),
+    "failed": _lt(
+        "Routing failed with an internal error, so the lead was kept unassigned; "
+        "the server log has the details."
+    ),
+    "escalate": _lt(
+        "Escalated to %(user)s after %(count)s reassignments without a first contact."
+    ),
+    "escalate_nobody": _lt(
+        "Nobody to escalate it to after %(count)s reassignments without a first "
+        "contact: set “Escalate To” on the rule “%(rule)s” or a leader on the "
+        "sales team."
+    ),
+}
+
+# Why the chosen person, by how they were chosen (the strategies name theirs).
+WHY = {
+    "least_loaded_fallback": _lt(
+        "nobody in its pool was available, so the one with the fewest open leads "
+        "(%(open_leads)s) got it anyway"
+    ),
+    "continuity_owner": _lt("%(user)s already handles this account (%(via)s)"),
+}
+
+# How an account owner was found (continuity).
+VIA = {
+    "partner": _lt("salesperson of the contact"),
+    "parent": _lt("salesperson of the parent company"),
+    "earlier_lead": _lt("owner of an earlier lead of the same company"),
+    "email_domain": _lt("owner of an earlier lead from the same email domain"),
+}
+
+# Why a rule tried before the deciding one did not take the lead.
+TRIED = {
+    "nobody_eligible": _lt("“%(rule)s”: nobody eligible, tried the next rule"),
+    "nobody_for_fallback": _lt(
+        "“%(rule)s”: nobody eligible and nobody in its pool for the least-loaded "
+        "fallback, tried the next rule"
+    ),
+    "broken_filter": _lt(
+        "“%(rule)s” skipped: its filter no longer works on leads (%(error)s)"
+    ),
+}
+
+# Why someone was not chosen (codes: ``routing.eligibility``).
+EXCLUSIONS = {
+    "inactive": _lt("archived"),
+    "not_internal": _lt("not an internal user"),
+    "wrong_company": _lt("does not work for the lead's company"),
+    "opted_out": _lt("skips automatic assignment in their sales team"),
+    "unavailable": _lt("not accepting new leads"),
+    "off_hours": _lt("not at work now"),
+    "open_cap": _lt("has reached their maximum of open leads (%(cap)s)"),
+    "daily_cap": _lt("has reached their maximum of new leads for today (%(cap)s)"),
+    "missing_skill": _lt("lacks %(skills)s"),
+    "previous_owner": _lt("already had this lead"),
+}
+
+# What ranked an eligible person (keys of a verdict's figures).
+FIGURES = {
+    "open_leads": _lt("open leads: %(open_leads)s"),
+    "fit": _lt("skill fit %(fit)s"),
+    "share": _lt("target share %(share)s"),
+    "served": _lt("leads in this rotation: %(served)s"),
+    "last": _lt("last lead %(last)s ago"),
+    "never": _lt("no lead yet"),
+}
+
+# Why routing ran again (the deadline sweep, a manager).
+TRIGGERS = {
+    "no_contact_within": _lt("Nobody contacted it within %(duration)s."),
+    "no_contact_before": _lt("Nobody contacted it before its deadline."),
+    "owner_deleted": _lt("Its salesperson was deleted."),
+    "owner_archived": _lt("%(user)s is archived."),
+    "rule_gone": _lt(
+        "Its routing rule was archived or deleted, so the current rules decided."
+    ),
+}
+
+# Remarks that come with a decision.
+NOTES = {
+    "always_on": _lt("%(user)s has no working hours, so they count as always at work."),
+}
+
+# How the parts of an explanation are put together.
+PARTS = {
+    "person": _lt("%(user)s (%(figures)s)"),
+    "excluded_person": _lt("%(user)s: %(reason)s"),
+    "others_eligible": _lt("Also eligible: %(people)s."),
+    "not_chosen": _lt("Not eligible: %(people)s."),
+    "tried": _lt("Before that: %(rules)s."),
+    "more": _lt("%(count)s more people not listed."),
+    "list_separator": _lt("; "),
+    "and": _lt("%(first)s and %(last)s"),
+    "deleted_user": _lt("a deleted user"),
+    "deleted_rule": _lt("a deleted rule"),
+    "deleted_skill": _lt("a deleted skill"),
+    "verdict_chosen": _lt("Chosen"),
+    "verdict_eligible": _lt("Eligible"),
+    "verdict_excluded": _lt("Not eligible"),
+}
+
+# Durations, as a person says them.
+DURATIONS = {
+    "seconds": _lt("%(seconds)s s"),
+    "minutes": _lt("%(minutes)s min"),
+    "hours": _lt("%(hours)s h"),
+    "hours_minutes": _lt("%(hours)s h %(minutes)s min"),
+    "days": _lt("%(days)s days"),
+}

@@ -1,0 +1,268 @@
+"""How a rule picks one person among the eligible: one object per strategy.
+
+A strategy is everything about one way of choosing, in one place: its code
+(stored on rules), its label (the rule form's choice list is built from
+:func:`choices`), its ranking key (smallest wins), what choosing someone
+changes in the rule's memory, the reason given for the chosen person and the
+figures shown for everyone ranked. Adding a strategy is a subclass and a
+:func:`register` call; nothing else in the engine names strategies.
+
+"Load" means one thing everywhere: a person's number of open leads (their
+caps are limits, not weights). Ties go to whoever got a lead least recently,
+then to the pool's order.
+"""
+
+from .messages import _lt
+
+_REGISTRY = {}
+
+
+def register(strategy):
+    """Make ``strategy`` (an instance) available to rules under its code."""
+    _REGISTRY[strategy.code] = strategy
+    return strategy
+
+
+def unregister(code):
+    _REGISTRY.pop(code, None)
+
+
+def get(code):
+    try:
+        return _REGISTRY[code]
+    except KeyError:
+        raise ValueError(f"unknown strategy {code!r}") from None
+
+
+def codes():
+    return tuple(_REGISTRY)
+
+
+def choices():
+    """``[(code, label)]`` for the rule's selection field, in registry order."""
+    return [(s.code, s.label) for s in _REGISTRY.values()]
+
+
+class Strategy:
+    """Base class; see the module docstring. Keys are tuples, smallest first."""
+
+    code = ""
+    label = ""
+    # The clause after "Assigned to X by the rule R: ", with figures from
+    # :meth:`chosen`.
+    why = ""
+    # Account owners are tried before the ranking (continuity).
+    account_owner_first = False
+
+    @property
+    def reason_code(self):
+        """Stored on the decision when this strategy chose someone."""
+        return self.code
+
+    def pool(self, rule):
+        """The people this rule may choose, in its order."""
+        return rule.pool
+
+    def prepare(self, profile, live, batch, rstate):
+        """Called when a profile's ranking is (re)built from ``live``, the
+        eligible people not capped; may adjust the rule's memory. Returns True
+        when it changed keys of people outside ``live`` (a new epoch)."""
+        return False
+
+    def key(self, profile, cand, batch, rstate):
+        raise NotImplementedError
+
+    def chosen(self, profile, cand, key, batch, rstate):
+        """Record the choice in the rule's memory; return the figures of
+        :attr:`why`."""
+        return {}
+
+    def figures(self, key, now_ts):
+        """What ranked someone, from their key (see ``messages.FIGURES``).
+
+        Keys carry what explains them, so an explanation costs nothing until
+        it is stored; ``now_ts`` is the routing time (POSIX) or None.
+        """
+        return {}
+
+    @staticmethod
+    def recency_figures(recency, now_ts):
+        """``batch.recency`` as "last lead ... ago" figures."""
+        kind, value = recency
+        if kind == 2:
+            return {"last": 0.0}
+        if kind == 0:
+            return {"never": True}
+        if now_ts is None:
+            return {}
+        return {"last": max(0.0, (now_ts - value) / 60.0)}
+
+
+class RoundRobin(Strategy):
+    code = "round_robin"
+    label = _lt("Round robin")
+    why = _lt("next in the round-robin rotation")
+
+    def prepare(self, profile, live, batch, rstate):
+        if profile.heap is not None:
+            return False
+        # A returning person gets at most one catch-up turn, never a burst.
+        served = rstate["served"]
+        counts = {c.id: served.get(c.id, 0) for c in live}
+        top = max(counts.values(), default=0)
+        changed = False
+        for uid, count in counts.items():
+            if count < top - 1:
+                served[uid] = top - 1
+                changed = True
+        return changed
+
+    def key(self, profile, cand, batch, rstate):
+        return (rstate["served"].get(cand.id, 0), profile.positions[cand.id])
+
+    def chosen(self, profile, cand, key, batch, rstate):
+        rstate["served"][cand.id] = key[0] + 1
+        return {}
+
+    def figures(self, key, now_ts):
+        return {"served": key[0]}
+
+
+class Weighted(Strategy):
+    """Stride scheduling: each person advances by ``1 / share`` per lead, where
+    ``share = floor / n + (1 - floor) * score / sum(scores)``; the lowest pass
+    gets the next lead. Deterministic, and shares converge to their targets."""
+
+    code = "weighted"
+    label = _lt("Performance-weighted")
+    why = _lt("performance-weighted, target share %(share)s")
+
+    @staticmethod
+    def shares(rule, eligible):
+        floor = max(0.0, min(rule.fairness_floor, 100.0)) / 100.0
+        n = len(eligible)
+        total = sum(max(c.score, 0.0) for c in eligible)
+        return {
+            c.id: floor / n
+            + (1.0 - floor) * (max(c.score, 0.0) / total if total > 0 else 1.0 / n)
+            for c in eligible
+        }
+
+    def prepare(self, profile, live, batch, rstate):
+        # Shares depend on who is eligible; only the eligible move forward, and
+        # someone back from an absence starts level with the others (one
+        # catch-up turn at most), not with a burst.
+        shares = self.shares(profile.rule, live) if live else {}
+        profile.strides = {uid: 1.0 / share for uid, share in shares.items()}
+        passes = rstate["pass"]
+        known = [passes[c.id] + profile.strides[c.id] for c in live if c.id in passes]
+        level = min(known) if known else None
+        for cand in live:
+            if level is None:
+                passes[cand.id] = 0.0
+            else:
+                floor = level - profile.strides[cand.id]
+                if passes.get(cand.id, floor) <= floor:
+                    passes[cand.id] = floor
+        return bool(live)
+
+    def key(self, profile, cand, batch, rstate):
+        # The stride rides along (never compared: positions differ) so the
+        # explanation can tell the share.
+        stride = profile.strides[cand.id]
+        return (
+            rstate["pass"].get(cand.id, 0.0) + stride,
+            profile.positions[cand.id],
+            stride,
+        )
+
+    def chosen(self, profile, cand, key, batch, rstate):
+        rstate["pass"][cand.id] = key[0]
+        return {"share": 1.0 / key[2]}
+
+    def figures(self, key, now_ts):
+        return {"share": 1.0 / key[2]}
+
+
+class LoadBalanced(Strategy):
+    code = "load_balanced"
+    label = _lt("Load-balanced")
+    why = _lt("fewest open leads (%(open_leads)s)")
+
+    def key(self, profile, cand, batch, rstate):
+        return (batch.open_leads(cand), batch.recency(cand), profile.positions[cand.id])
+
+    def chosen(self, profile, cand, key, batch, rstate):
+        return {"open_leads": key[0]}
+
+    def figures(self, key, now_ts):
+        return {"open_leads": key[0], **self.recency_figures(key[1], now_ts)}
+
+
+class BestMatch(Strategy):
+    """Highest skill fit (levels of the needed skills, 5 = expert), then the
+    higher score, then the fewer open leads."""
+
+    code = "best_match"
+    label = _lt("Best skill match")
+    why = _lt("best skill match (skill fit %(fit)s, open leads: %(open_leads)s)")
+
+    @staticmethod
+    def fit(cand, needed):
+        if not needed:
+            return 1.0
+        return sum(min(cand.skills.get(s, 0), 5) / 5.0 for s in needed) / len(needed)
+
+    def prepare(self, profile, live, batch, rstate):
+        if "fit" not in profile.cache:
+            profile.cache["fit"] = {
+                c.id: self.fit(c, profile.needed) for c in profile.ok
+            }
+        return False
+
+    def key(self, profile, cand, batch, rstate):
+        return (
+            -profile.cache["fit"][cand.id],
+            -cand.score,
+            batch.open_leads(cand),
+            profile.positions[cand.id],
+        )
+
+    def chosen(self, profile, cand, key, batch, rstate):
+        return {"fit": -key[0], "open_leads": key[2]}
+
+    def figures(self, key, now_ts):
+        return {"fit": -key[0], "open_leads": key[2]}
+
+
+class Continuity(Weighted):
+    """The account's owner first (see ``Lead.account_owner_ids``); when none can
+    take it, performance-weighted among the pool."""
+
+    code = "continuity"
+    label = _lt("Account continuity")
+    why = _lt(
+        "no account owner could take it, so performance-weighted instead "
+        "(target share %(share)s)"
+    )
+    account_owner_first = True
+    reason_code = "continuity_fallthrough"
+
+    def chosen(self, profile, cand, key, batch, rstate):
+        return {"share": super().chosen(profile, cand, key, batch, rstate)["share"]}
+
+
+class FixedUser(Strategy):
+    code = "fixed_user"
+    label = _lt("Specific salesperson")
+    why = _lt("the rule's designated salesperson")
+
+    def pool(self, rule):
+        return (rule.fixed_user_id,) if rule.fixed_user_id is not None else ()
+
+    def key(self, profile, cand, batch, rstate):
+        return (profile.positions[cand.id],)
+
+
+for _strategy in (RoundRobin, Weighted, LoadBalanced, BestMatch, Continuity, FixedUser):
+    register(_strategy())
