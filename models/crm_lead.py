@@ -1,19 +1,5 @@
-import logging
-
-from psycopg2 import errors as pg_errors
-
 from odoo import _, api, fields, models
-from odoo.tools import SQL
-
-_logger = logging.getLogger(__name__)
-
-# Concurrency errors must reach Odoo's retry loop instead of being swallowed:
-# the retried request sees the other transaction's leads and respects caps.
-RETRYABLE_ERRORS = (
-    pg_errors.SerializationFailure,
-    pg_errors.LockNotAvailable,
-    pg_errors.DeadlockDetected,
-)
+from odoo.exceptions import AccessError
 
 ROUTING_STATES = [
     ("none", "Not routed"),
@@ -22,6 +8,13 @@ ROUTING_STATES = [
     ("unroutable", "Unroutable"),
     ("escalated", "Escalated"),
 ]
+# Why a new lead was not routed (when routing was on for its company).
+SKIP_REASONS = [
+    ("creator", "Kept by its creator"),
+    ("given", "Salesperson given at creation"),
+]
+# States in which the first-contact clock runs.
+TOUCH_STATES = ("assigned", "escalated")
 
 
 class CrmLead(models.Model):
@@ -44,6 +37,7 @@ class CrmLead(models.Model):
         copy=False,
         tracking=True,
     )
+    routing_skip_reason = fields.Selection(SKIP_REASONS, copy=False, readonly=True)
     routing_assigned_at = fields.Datetime("Routed At", copy=False)
     routing_deadline = fields.Datetime(
         "Contact Before", copy=False, index="btree_not_null"
@@ -54,6 +48,7 @@ class CrmLead(models.Model):
     routing_overdue = fields.Boolean(
         compute="_compute_routing_overdue", search="_search_routing_overdue"
     )
+    routing_summary = fields.Text(string="Routing", compute="_compute_routing_summary")
 
     @api.depends("routing_deadline", "routing_first_touch_at", "routing_state")
     def _compute_routing_overdue(self):
@@ -77,117 +72,121 @@ class CrmLead(models.Model):
         positive = (operator == "=") == value
         return domain if positive else ["!", "&", "&", *domain]
 
+    @api.depends("routing_state", "routing_skip_reason", "routing_log_ids")
+    @api.depends_context("lang")
+    def _compute_routing_summary(self):
+        """What routing did with the lead, as a sentence: the latest decision's
+        explanation, or why it was not routed."""
+        routed = self.filtered(lambda lead: lead.routing_state != "none")
+        latest = {}
+        if routed:
+            logs = (
+                self.env["crm.routing.log"]
+                .sudo()
+                .search([("lead_id", "in", routed.ids)], order="id desc")
+            )
+            for log in logs:
+                latest.setdefault(log.lead_id.id, log)
+        for lead in self:
+            log = latest.get(lead._origin.id)
+            if log:
+                lead.routing_summary = log.reason
+            else:
+                lead.routing_summary = lead._routing_not_routed_reason()
+
+    def _routing_not_routed_reason(self):
+        self.ensure_one()
+        creator = self.sudo().create_uid
+        if self.routing_skip_reason == "creator":
+            places = creator._routing_selling_places()
+            return _(
+                "Kept by its creator, %(user)s, who sells in %(places)s. Use Route "
+                "now to hand it out by the routing rules.",
+                user=creator.name,
+                places=", ".join(places),
+            )
+        if self.routing_skip_reason == "given":
+            return _(
+                "Not routed: its salesperson was chosen when it was created. Use "
+                "Route now to hand it out by the routing rules."
+            )
+        if not (self.company_id or self.env.company).routing_auto_assign:
+            return _(
+                "Not routed: automatic routing is off for this company (CRM "
+                "settings, Lead Routing)."
+            )
+        return _("Not routed yet.")
+
     # ------------------------------------------------------------------ create
     @api.model_create_multi
     def create(self, vals_list):
         """Route new leads when the company routes automatically.
 
-        A lead created with an explicit salesperson keeps them; one created
-        with an explicitly empty salesperson is routed; one where Odoo would
-        default the salesperson to the creator follows
-        :meth:`_routing_route_defaulted_owner`.
+        A lead created with a salesperson keeps them; one created with an
+        explicitly empty salesperson is routed. Where Odoo would default the
+        salesperson to the creator, see :meth:`_routing_keeps_creator`. A lead
+        that is not routed remembers why (its Routing tab says it).
         """
+        to_route = self._routing_prepare_create(vals_list)
         leads = super().create(vals_list)
-        if self.env.context.get("crm_lead_routing_skip"):
-            return leads
-        candidates = leads.filtered(
-            lambda lead: lead.active
-            and lead.probability < 100
-            and (lead.company_id or self.env.company).routing_auto_assign
-        )
-        if not candidates:
-            return leads
-        context_user = self.env.context.get("default_user_id")
-        route_defaulted = self._routing_route_defaulted_owner()
-        wanted = {
-            lead.id
-            for lead, vals in zip(leads, vals_list, strict=True)
-            if ("user_id" in vals and not vals["user_id"])
-            or ("user_id" not in vals and not context_user and route_defaulted)
-        }
-        to_route = candidates.filtered(lambda lead: lead.id in wanted)
-        if to_route:
-            to_route._routing_route_safely(event="assign", from_create=True)
+        wanted = leads.browse(
+            [lead.id for lead, route in zip(leads, to_route, strict=True) if route]
+        ).filtered(lambda lead: lead.active and lead.probability < 100)
+        if wanted:
+            self.env["crm.routing.dispatcher"]._route(wanted, track=False)
         return leads
 
     @api.model
-    def _routing_route_defaulted_owner(self):
-        """Whether a lead created without a salesperson should be routed.
-
-        Odoo defaults the salesperson to the creator. A member of a sales team
-        creating a lead keeps it; the email gateway and website (superuser),
-        imports, and integration users who sell nothing themselves are routed.
-        """
-        if self.env.su or self.env.context.get("import_file"):
-            return True
-        self.env.cr.execute(
-            SQL(
-                "SELECT 1 FROM crm_team_member WHERE user_id = %s AND active "
-                "UNION ALL SELECT 1 FROM crm_team WHERE user_id = %s AND active "
-                "LIMIT 1",
-                self.env.uid,
-                self.env.uid,
-            )
-        )
-        return not self.env.cr.fetchone()
-
-    def _routing_route_safely(self, event="assign", from_create=False):
-        """Route ``self``; a fault never loses a lead nor blocks the others.
-
-        First the whole batch in one savepoint (fast path); if that raises,
-        each lead alone, so that only the faulty ones end up unroutable.
-        """
-        dispatcher = self.env["crm.routing.dispatcher"]
-        try:
-            with self.env.cr.savepoint():
-                return dispatcher._route_leads(
-                    self, event=event, from_create=from_create
-                )
-        except RETRYABLE_ERRORS:
-            raise
-        except Exception:  # noqa: BLE001 - isolate below, lead by lead
-            if len(self) == 1:
-                self._routing_mark_failed()
-                return []
+    def _routing_prepare_create(self, vals_list):
+        """Which of ``vals_list`` to route; the others get their reason."""
+        company_ids = {vals.get("company_id") for vals in vals_list} - {None, False}
+        routing_on = {
+            company.id: company.routing_auto_assign
+            for company in self.env["res.company"].sudo().browse(sorted(company_ids))
+        }
+        default_on = self.env.company.routing_auto_assign
+        context_user = self.env.context.get("default_user_id")
+        keeps_creator = None  # asked once, only when needed
         decisions = []
-        for lead in self:
-            try:
-                with self.env.cr.savepoint():
-                    decisions += dispatcher._route_leads(
-                        lead, event=event, from_create=from_create
-                    )
-            except RETRYABLE_ERRORS:
-                raise
-            except Exception:  # noqa: BLE001 - recorded on the lead below
-                lead._routing_mark_failed()
+        for vals in vals_list:
+            if not routing_on.get(vals.get("company_id"), default_on):
+                decisions.append(False)
+                continue
+            if "user_id" in vals or context_user:
+                if vals.get("user_id") or ("user_id" not in vals and context_user):
+                    vals.setdefault("routing_skip_reason", "given")
+                    decisions.append(False)
+                else:
+                    decisions.append(True)
+                continue
+            if keeps_creator is None:
+                keeps_creator = self._routing_keeps_creator()
+            if keeps_creator:
+                vals.setdefault("routing_skip_reason", "creator")
+            decisions.append(not keeps_creator)
         return decisions
 
-    def _routing_mark_failed(self):
-        _logger.exception("Lead routing failed for crm.lead%s", self.ids)
-        self.sudo().with_context(mail_notrack=True).write(
-            {"routing_state": "unroutable", "user_id": False}
-        )
-        reason = _(
-            "Routing failed with an internal error; the lead was kept "
-            "unassigned. See the server log for details."
-        )
-        self.env["crm.routing.log"].sudo().create(
-            [
-                {
-                    "lead_id": lead.id,
-                    "company_id": lead.company_id.id,
-                    "event": "unroutable",
-                    "reason": reason,
-                }
-                for lead in self
-            ]
-        )
+    @api.model
+    def _routing_keeps_creator(self):
+        """Whether a lead created without a salesperson stays its creator's.
+
+        Odoo defaults the salesperson to the creator. Somebody who sells (a
+        member or leader of an active sales team, someone an active routing
+        rule may choose) keeps it, unless the company routes staff-created
+        leads too; the email gateway and website (superuser), imports, and
+        integration users who sell nothing themselves are always routed.
+        """
+        if self.env.su or self.env.context.get("import_file"):
+            return False
+        if self.env.company.routing_staff_leads == "route":
+            return False
+        return bool(self.env.user._routing_selling_places(limit=1))
 
     # ------------------------------------------------------------------ actions
     def action_route(self):
         """Route the given leads now (managers' button and list action)."""
         leads = self.filtered(lambda lead: lead.active and lead.probability < 100)
-        decisions = leads._routing_route_safely(event="assign")
+        decisions = self.env["crm.routing.dispatcher"]._route(leads)
         assigned = sum(1 for d in decisions if d.user_id)
         queued = sum(1 for d in decisions if d.event == "queue")
         other = len(leads) - assigned - queued
@@ -215,22 +214,10 @@ class CrmLead(models.Model):
             },
         }
 
-    # ------------------------------------------------------------------ crons
-    @api.model
-    def _cron_routing_sla(self):
-        """Reassign (or escalate) assigned leads nobody contacted in time."""
-        return self.env["crm.routing.sweeper"]._sweep_overdue()
-
-    @api.model
-    def _cron_routing_queue(self):
-        """Hand queued leads to people who became eligible (start of shift...)."""
-        return self.env["crm.routing.sweeper"]._drain_queue()
-
     # ------------------------------------------------------------------ first touch
     # The first contact stops the clock: the earliest of an activity done, a
     # message or email posted, or a stage change by the assignee, or the "Mark
     # as contacted" button. Only the field is written (no log line).
-    _ROUTING_TOUCH_STATES = ("assigned", "escalated")
 
     def _routing_first_touch(self, user=None):
         """Record the first contact on the leads of ``self`` that ``user`` owns.
@@ -240,7 +227,7 @@ class CrmLead(models.Model):
         """
         uid = self.env.uid if user is None else (user.id if user else None)
         leads = self.sudo().filtered(
-            lambda lead: lead.routing_state in self._ROUTING_TOUCH_STATES
+            lambda lead: lead.routing_state in TOUCH_STATES
             and not lead.routing_first_touch_at
             and (uid is None or lead.user_id.id == uid)
         )
@@ -253,7 +240,7 @@ class CrmLead(models.Model):
         if vals.get("stage_id"):
             touched = self.filtered(
                 lambda lead: lead.user_id.id == self.env.uid
-                and lead.routing_state in self._ROUTING_TOUCH_STATES
+                and lead.routing_state in TOUCH_STATES
                 and not lead.routing_first_touch_at
                 and lead.stage_id.id != vals["stage_id"]
             )
@@ -263,40 +250,49 @@ class CrmLead(models.Model):
         return result
 
     def _message_auto_subscribe_followers(self, updated_values, default_subtype_ids):
-        """Routing subscribes the leads' new owners itself, in bulk.
+        """Routing subscribes the new owners of a whole batch itself, at once.
 
-        See ``crm.routing.dispatcher._subscribe_owners``; followers that
-        other modules add on a change of salesperson are left to them.
+        Routing's own assignments are the writes that stamp
+        ``routing_assigned_at`` (``crm.routing.writer``); their owner is
+        subscribed by the writer, so it is left out here. Any other change of
+        salesperson, and whatever other modules add, is subscribed as usual.
         """
-        if self.env.context.get("routing_bulk_subscribe") and "user_id" in (
-            updated_values
-        ):
+        if updated_values.get("routing_assigned_at") and "user_id" in updated_values:
             updated_values = dict(updated_values, user_id=False)
         return super()._message_auto_subscribe_followers(
             updated_values, default_subtype_ids
         )
 
     def message_subscribe(self, partner_ids=None, subtype_ids=None):
-        """Routing's "contact this lead" activities go to owners it has just
-        subscribed in bulk: skip mail.activity's check, one per owner.
+        """Subscribing people who already follow does nothing: when the cache
+        already knows they all follow, skip the queries that would find out.
 
-        Only those very subscriptions are skipped (the context holds the
-        (lead, partner) pairs): anything else subscribed meanwhile, by an
-        automated action for instance, goes through as usual.
+        mail.activity subscribes each assignee this way, one call per owner;
+        routing's writer has just subscribed them and loaded the followers,
+        so its activities cost no follower query. Superuser calls only, so no
+        access check is skipped.
         """
-        done = self.env.context.get("routing_owners_subscribed")
         if (
-            done
-            and partner_ids
+            partner_ids
             and not subtype_ids
-            and all(
-                (lead_id, pid) in done for lead_id in self.ids for pid in partner_ids
-            )
+            and self.env.su
+            and self._routing_known_followers(partner_ids)
         ):
             return True
         return super().message_subscribe(
             partner_ids=partner_ids, subtype_ids=subtype_ids
         )
+
+    def _routing_known_followers(self, partner_ids):
+        """True when the cache shows every partner following every lead."""
+        field, cache = self._fields["message_partner_ids"], self.env.cache
+        wanted = set(partner_ids)
+        for lead in self:
+            if not cache.contains(lead, field):
+                return False
+            if not wanted <= set(cache.get(lead, field)):
+                return False
+        return True
 
     def _message_post_after_hook(self, message, msg_vals):
         """A message or email by the assignee is a first contact.
@@ -306,7 +302,7 @@ class CrmLead(models.Model):
         """
         result = super()._message_post_after_hook(message, msg_vals)
         if (
-            self.routing_state in self._ROUTING_TOUCH_STATES
+            self.routing_state in TOUCH_STATES
             and not self.routing_first_touch_at
             and msg_vals.get("message_type") in ("comment", "email")
         ):
@@ -318,8 +314,6 @@ class CrmLead(models.Model):
 
     def action_routing_mark_contacted(self):
         """The "Mark as contacted" button: the assignee or a manager stops the clock."""
-        from odoo.exceptions import AccessError  # noqa: PLC0415 - own section
-
         user = self.env.user
         if not user.has_group("sales_team.group_sale_manager"):
             for lead in self:

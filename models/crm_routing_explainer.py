@@ -1,38 +1,79 @@
-from odoo import _, api, models
+from odoo import api, models
+from odoo.tools.translate import get_translation
+
+from ..routing import explain
+
+MODULE = "crm_lead_routing"
+
+
+class _Names:
+    """Display names, looked up once for many explanations."""
+
+    def __init__(self, users, rules, skills):
+        self._users, self._rules, self._skills = users, rules, skills
+
+    def user(self, user_id):
+        return self._users.get(user_id)
+
+    def rule(self, rule_id):
+        return self._rules.get(rule_id)
+
+    def skill(self, skill_id):
+        return self._skills.get(skill_id)
 
 
 class CrmRoutingExplainer(models.AbstractModel):
     """Words for what routing measured and decided, in the reader's language.
 
     Routing stores numbers and codes (minutes, reason codes, ids); a sales
-    manager reads sentences with names. Everything that turns one into the
-    other lives here, so the wording can change, and be translated, without
-    touching what was stored.
+    manager reads sentences with names. The sentences are put together by the
+    pure ``routing.explain`` from the catalogue ``routing.messages``; this
+    model supplies the names (one query per kind of record, for any number of
+    lines) and the translation into the reader's language.
     """
 
     _name = "crm.routing.explainer"
     _description = "Lead Routing Explanations"
 
     @api.model
+    def _translator(self):
+        lang = self.env.lang or "en_US"
+        return lambda template: get_translation(MODULE, lang, template, ())
+
+    @api.model
+    def _names(self, details_list):
+        users, rules, skills = set(), set(), set()
+        for details in details_list:
+            more_users, more_rules, more_skills = explain.referenced_ids(details)
+            users |= more_users
+            rules |= more_rules
+            skills |= more_skills
+        env = self.sudo().with_context(active_test=False).env
+        return _Names(
+            {u.id: u.name for u in env["res.users"].browse(sorted(users)).exists()},
+            {
+                r.id: r.name
+                for r in env["crm.routing.rule"].browse(sorted(rules)).exists()
+            },
+            {
+                s.id: s.name
+                for s in env["crm.routing.skill"].browse(sorted(skills)).exists()
+            },
+        )
+
+    @api.model
+    def _render(self, details_list):
+        """The explanation of each stored decision, in the reader's language."""
+        names, tr = self._names(details_list), self._translator()
+        return [explain.render(details, names, tr) for details in details_list]
+
+    @api.model
+    def _candidate_rows(self, details):
+        return explain.candidate_rows(
+            details, self._names([details]), self._translator()
+        )
+
+    @api.model
     def _duration(self, minutes):
-        """A duration as a person says it: "45 s", "22 min", "3 h 10 min",
-        "7 days"; empty when unknown."""
-        if minutes is None or minutes is False:
-            return ""
-        minutes = max(float(minutes), 0.0)
-        if minutes < 1:
-            return _("%(seconds)s s", seconds=round(minutes * 60))
-        if minutes < 60:
-            return _("%(minutes)s min", minutes=round(minutes))
-        if minutes < 24 * 60:
-            hours, rest = divmod(round(minutes), 60)
-            if not rest:
-                return _("%(hours)s h", hours=hours)
-            return _("%(hours)s h %(minutes)s min", hours=hours, minutes=rest)
-        days = minutes / (24 * 60)
-        if days < 10:
-            rounded = round(days, 1)
-            if rounded == int(rounded):
-                rounded = int(rounded)
-            return _("%(days)s days", days=rounded)
-        return _("%(days)s days", days=round(days))
+        """A duration as a person says it ("22 min", "7 days"), translated."""
+        return explain.duration(minutes, self._translator())

@@ -1,7 +1,10 @@
+import json
+
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 EVENTS = [
     ("assign", "Assigned"),
@@ -16,9 +19,11 @@ EVENTS = [
 class CrmRoutingLog(models.Model):
     """Append-only audit trail: the path a lead took and why.
 
-    Lines are written by the routing code (as superuser) and can be neither
-    edited nor deleted by anyone else, so a manager can trust them in a dispute
-    about who got which lead.
+    Lines are written by routing only, through :meth:`_append`, and can be
+    neither edited nor deleted by anyone else, so a manager can trust them in a
+    dispute about who got which lead. A line stores the decision as structured
+    details (codes, figures, ids); the explanation a person reads is rendered
+    when read, in their language (``crm.routing.explainer``).
     """
 
     _name = "crm.routing.log"
@@ -40,37 +45,38 @@ class CrmRoutingLog(models.Model):
         "res.users", string="Previous Salesperson", ondelete="set null", readonly=True
     )
     event = fields.Selection(EVENTS, required=True, readonly=True, index=True)
-    reason = fields.Text(readonly=True)
     details = fields.Json(
-        readonly=True, help="Ranked candidates and why each was kept or excluded."
+        readonly=True,
+        help="The decision: ranked candidates and why each was kept or excluded.",
     )
-    details_html = fields.Html(compute="_compute_details_html", sanitize=True)
+    reason = fields.Text(string="Explanation", compute="_compute_reason")
+    details_html = fields.Html(
+        string="Candidates", compute="_compute_details_html", sanitize=True
+    )
 
     @api.depends("details")
+    @api.depends_context("lang")
+    def _compute_reason(self):
+        texts = self.env["crm.routing.explainer"]._render([log.details for log in self])
+        for log, text in zip(self, texts, strict=True):
+            log.reason = text or (log.details or {}).get("legacy_reason") or ""
+
+    @api.depends("details")
+    @api.depends_context("lang")
     def _compute_details_html(self):
-        """Render the candidate ranking as a small table for the form view."""
-        users = self.env["res.users"].sudo()
+        """The candidates as a table: who, the verdict, and why, in words."""
+        explainer = self.env["crm.routing.explainer"]
+        head = Markup(
+            "<thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+        ).format(_("Salesperson"), _("Verdict"), _("Why"))
         for log in self:
-            rows = (log.details or {}).get("candidates") or []
-            names = dict(
-                users.browse([r["user_id"] for r in rows])
-                .exists()
-                .mapped(lambda u: (u.id, u.name))
-            )
-            cells = Markup("<td>{}</td><td>{}</td><td>{}</td><td>{}</td>")
+            rows = explainer._candidate_rows(log.details)
             body = Markup("").join(
-                Markup("<tr>%s</tr>")
-                % cells.format(
-                    row.get("rank") or "",
-                    names.get(row["user_id"], row["user_id"]),
-                    row.get("reason", ""),
-                    row.get("note", ""),
+                Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(
+                    *row
                 )
                 for row in rows
             )
-            head = Markup(
-                "<thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
-            ).format(_("Salesperson"), _("Verdict"), _("Why"))
             log.details_html = (
                 Markup(
                     "<table class='table table-sm'>{}<tbody>{}</tbody></table>"
@@ -78,6 +84,48 @@ class CrmRoutingLog(models.Model):
                 if rows
                 else False
             )
+
+    @api.model
+    def _append(self, entries):
+        """Append log lines, all at once: the only way lines are written.
+
+        ``entries``: dicts with ``lead_id``, ``company_id``, ``rule_id``,
+        ``user_id``, ``previous_user_id``, ``event`` and ``details``. One
+        INSERT: the log has no business logic on create, and the ORM would
+        encode every explanation twice and cost about a millisecond per lead
+        on a large import.
+        """
+        if not entries:
+            return
+        self.flush_model()
+        columns = ("lead_id", "company_id", "rule_id", "user_id", "previous_user_id")
+        now, uid = self.env.cr.now(), self.env.uid
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_routing_log
+                       (lead_id, company_id, rule_id, user_id, previous_user_id,
+                        event, details, create_uid, create_date, write_uid, write_date)
+                SELECT v.lead_id, v.company_id, v.rule_id, v.user_id,
+                       v.previous_user_id, v.event, v.details, %s, %s, %s, %s
+                  FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[],
+                              %s::varchar[], %s::jsonb[])
+                       AS v(lead_id, company_id, rule_id, user_id,
+                            previous_user_id, event, details)
+                """,
+                uid,
+                now,
+                uid,
+                now,
+                *([entry.get(name) or None for entry in entries] for name in columns),
+                [entry["event"] for entry in entries],
+                [json.dumps(entry.get("details") or {}) for entry in entries],
+            )
+        )
+        self.invalidate_model()
+        self.env["crm.lead"].browse(
+            sorted({entry["lead_id"] for entry in entries})
+        ).invalidate_recordset(["routing_log_ids"])
 
     def write(self, vals):
         if not self.env.su:

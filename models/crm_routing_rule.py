@@ -1,17 +1,13 @@
+import re
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import dateutil, safe_eval, time
 
-STRATEGIES = [
-    ("round_robin", "Round robin"),
-    ("weighted", "Performance-weighted"),
-    ("load_balanced", "Load-balanced"),
-    ("best_match", "Best skill match"),
-    ("continuity", "Account continuity"),
-    ("fixed_user", "Specific salesperson"),
-]
+from ..routing import strategies
+
 FALLBACKS = [
     ("next_rule", "Try the next rule"),
     ("queue", "Queue until someone is available"),
@@ -67,8 +63,8 @@ class CrmRoutingRule(models.Model):
     """An ordered routing rule: a filter on leads and a strategy to pick a person.
 
     Rules are tried by ``sequence``; the first whose filter matches decides. When
-    it finds nobody eligible its ``fallback`` says what happens next.
-    ``engine_state`` keeps the rotation counters of the pure-Python engine so a
+    it finds nobody eligible its ``fallback`` says what happens next. The
+    rotation memory (whose turn it is) lives in ``crm.routing.rotation``, so a
     round robin continues where it left off across batches and restarts.
     """
 
@@ -95,7 +91,9 @@ class CrmRoutingRule(models.Model):
         default="[]",
         help="Leads matching this filter are routed by this rule.",
     )
-    strategy = fields.Selection(STRATEGIES, required=True, default="round_robin")
+    strategy = fields.Selection(
+        strategies.choices(), required=True, default="round_robin"
+    )
     user_ids = fields.Many2many(
         "res.users",
         "crm_routing_rule_user_rel",
@@ -158,7 +156,6 @@ class CrmRoutingRule(models.Model):
             "mail.mail_activity_data_todo", raise_if_not_found=False
         ),
     )
-    engine_state = fields.Json(copy=False, readonly=True)
     matching_lead_count = fields.Integer(
         compute="_compute_matching_lead_count", string="Matching Open Leads"
     )
@@ -284,6 +281,18 @@ class CrmRoutingRule(models.Model):
             rule_id: (tuple(own or team), frozenset(skill_ids))
             for rule_id, own, team, skill_ids in self.env.cr.fetchall()
         }
+
+    @api.model
+    def _filter_problem(self, exc):
+        """Why a filter no longer works on leads, in words a manager reads."""
+        text = str(exc)
+        match = re.search(r"Invalid field (?:crm\.lead\.)?['\"]?([\w.]+)", text)
+        if match:
+            return _(
+                "the field “%(field)s” no longer exists on leads",
+                field=match.group(1).split(".")[-1],
+            )
+        return text.splitlines()[0] if text else exc.__class__.__name__
 
     @api.model
     def _routing_candidate_ids(self):

@@ -9,21 +9,21 @@ Two entry points, each called by its cron (see ``data/ir_cron_data.xml``):
 
 Both find their leads with one indexed query per batch that locks the rows
 with ``SKIP LOCKED``: two runs at once (two cron workers, a cron and a manual
-run) share the work instead of processing a lead twice. The routing decisions
-themselves are the dispatcher's; this model only picks the leads, isolates
-faults lead by lead and tells people what happened.
+run) share the work instead of processing a lead twice; ``SKIP LOCKED`` never
+waits, so a sweep takes routing's lock (in the dispatcher) only once it holds
+its leads. The routing decisions themselves are the dispatcher's; this model
+only picks the leads, says why they are routed again, and tells people.
 """
 
 import logging
 import threading
-from collections import defaultdict
 
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.tools import SQL, create_index
 
-from .crm_lead import RETRYABLE_ERRORS
+from ..routing import explain, messages
 
 _logger = logging.getLogger(__name__)
 
@@ -70,31 +70,6 @@ class CrmRoutingSweeper(models.AbstractModel):
             # A cron batch is kept even if a later batch fails.
             self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.invalidate_all()
-
-    def _run_isolated(self, records, func, on_fail):
-        """``func(records)`` in a savepoint; on failure, record by record.
-
-        Concurrency errors go up to the caller (the cron retries later, the
-        locks make sure nothing is processed twice).
-        """
-        try:
-            with self.env.cr.savepoint():
-                func(records)
-            return
-        except RETRYABLE_ERRORS:
-            raise
-        except Exception:  # noqa: BLE001 - isolate below, record by record
-            if len(records) == 1:
-                on_fail(records)
-                return
-        for record in records:
-            try:
-                with self.env.cr.savepoint():
-                    func(record)
-            except RETRYABLE_ERRORS:
-                raise
-            except Exception:  # noqa: BLE001 - recorded by on_fail
-                on_fail(record)
 
     def _log_failure(self, leads):
         _logger.exception("Lead routing sweep failed for crm.lead%s", leads.ids)
@@ -162,6 +137,7 @@ class CrmRoutingSweeper(models.AbstractModel):
             done += len(ids)
             self._end_batch(auto_commit, done, total - done)
         self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        self.env["crm.routing.rotation"]._prune()
         if done:
             _logger.info("Lead routing: %s overdue leads processed", done)
         return done
@@ -174,108 +150,79 @@ class CrmRoutingSweeper(models.AbstractModel):
             and lead.routing_reassign_count >= lead.routing_rule_id.max_reassignments
         )
         if to_escalate:
-            self._run_isolated(
+            self.env["crm.routing.dispatcher"]._isolated(
                 to_escalate, lambda recs: self._escalate(recs, now), self._log_failure
             )
         to_reassign = leads - to_escalate
         if to_reassign:
             self._reassign(to_reassign, now)
 
-    def _texts(self):
-        """The sweep's sentences, translated once per batch (not once per lead)."""
-        return {
-            "within": _("No first contact within %(minutes)s min."),
-            "before": _("No first contact before the deadline."),
-            "deleted": _("The salesperson was deleted."),
-            "archived": _("%(user)s is archived."),
-            "rule_gone": _(
-                "Its routing rule was archived or deleted: routed by the current rules."
-            ),
-            "deleted_user": _("a deleted user"),
-            "reassigned": _("Reassigned from %(previous)s to %(new)s. %(reason)s"),
-            "queued": _(
-                "Taken from %(previous)s and queued until someone is available. "
-                "%(reason)s"
-            ),
-            "unassigned": _(
-                "Taken from %(previous)s; no salesperson could take it, it is now "
-                "unassigned. %(reason)s"
-            ),
-        }
-
-    def _overdue_reason(self, lead, texts):
-        """Why the sweep takes the lead from its owner, in plain words."""
+    @staticmethod
+    def _overdue_trigger(lead):
+        """Why the sweep takes the lead from its owner (``messages.TRIGGERS``)."""
         rule = lead.routing_rule_id
-        if rule.sla_minutes:
-            parts = [texts["within"] % {"minutes": rule.sla_minutes}]
-        else:
-            parts = [texts["before"]]
+        trigger = [
+            {"code": "no_contact_within", "minutes": rule.sla_minutes}
+            if rule.sla_minutes
+            else {"code": "no_contact_before"}
+        ]
         user = lead.user_id
         if not user:
-            parts.append(texts["deleted"])
+            trigger.append({"code": "owner_deleted"})
         elif not user.active:
-            parts.append(texts["archived"] % {"user": user.name})
+            trigger.append({"code": "owner_archived", "user_id": user.id})
         if not rule.active:
-            parts.append(texts["rule_gone"])
-        return " ".join(parts)
+            trigger.append({"code": "rule_gone"})
+        return trigger
 
     # ------------------------------------------------------------------ reassign
     def _reassign(self, leads, now):
-        """One dispatcher call for the batch (lead by lead only on a fault).
+        """One routing for the batch (lead by lead only on a fault).
 
-        The chatter note below explains the change, so the dispatcher's writes
-        skip field tracking and the "you have been assigned" email (the new
-        owner gets the dispatcher's activity and the note).
+        The chatter note below explains the change, so routing's writes skip
+        field tracking and the "you have been assigned" message (the new owner
+        gets routing's activity and the note).
         """
-        texts = self._texts()
-        before = {
-            lead.id: (lead.user_id, self._overdue_reason(lead, texts)) for lead in leads
-        }
-        Log = self.env["crm.routing.log"].sudo()
-        Log.flush_model()
-        self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM crm_routing_log")
-        last_log_id = self.env.cr.fetchone()[0]
-        leads.with_context(
-            mail_notrack=True, mail_auto_subscribe_no_notify=True
-        )._routing_route_safely(event="reassign")
-        # The dispatcher's log lines say whom the lead went to and why; put the
-        # sweep's own reason first (one UPDATE per distinct reason).
-        Log.flush_model()
-        by_reason = defaultdict(list)
-        for lead_id, (_previous, reason) in before.items():
-            by_reason[reason].append(lead_id)
-        for reason, lead_ids in by_reason.items():
-            self.env.cr.execute(
-                SQL(
-                    """UPDATE crm_routing_log
-                          SET reason = %s || COALESCE(' ' || reason, '')
-                        WHERE id > %s AND lead_id = ANY(%s)""",
-                    reason,
-                    last_log_id,
-                    lead_ids,
-                )
-            )
-        Log.invalidate_model(["reason"])
-        self._run_isolated(
+        before = {lead.id: lead.user_id for lead in leads}
+        triggers = {lead.id: self._overdue_trigger(lead) for lead in leads}
+        self.env["crm.routing.dispatcher"]._route(
             leads,
-            lambda recs: self._notify_reassigned(recs, before, texts),
+            event="reassign",
+            now=now,
+            trigger=lambda lead: triggers[lead.id],
+            track=False,
+            notify=False,
+        )
+        self.env["crm.routing.dispatcher"]._isolated(
+            leads,
+            lambda recs: self._notify_reassigned(recs, before, triggers),
             self._log_failure,
         )
 
-    def _reassignment_text(self, lead, previous, reason, texts):
+    def _reassignment_text(self, lead, previous, trigger, names, tr):
+        why = " ".join(explain.trigger_sentences(trigger, names, tr))
         values = {
-            "previous": previous.name or texts["deleted_user"],
+            "previous": previous.name or tr(messages.PARTS["deleted_user"]),
             "new": lead.user_id.name,
-            "reason": reason,
+            "reason": why,
         }
         if lead.user_id:
-            return texts["reassigned"] % values
+            return _("Reassigned from %(previous)s to %(new)s. %(reason)s", **values)
         if lead.routing_state == "queued":
-            return texts["queued"] % values
-        return texts["unassigned"] % values
+            return _(
+                "Taken from %(previous)s and queued until someone is available. "
+                "%(reason)s",
+                **values,
+            )
+        return _(
+            "Taken from %(previous)s; no salesperson could take it, it is now "
+            "unassigned. %(reason)s",
+            **values,
+        )
 
-    def _notify_reassigned(self, leads, before, texts):
-        """A note on each lead, in the Inbox of its former and its new owner.
+    def _notify_reassigned(self, leads, before, triggers):
+        """A note on each lead, in the Inbox of its former and its new owner,
+        worded in the new owner's language (else the former's).
 
         Notes and Inbox notifications are created in bulk: one message_post
         per lead (and one email per person and lead) would cost ~30 ms per lead,
@@ -284,11 +231,21 @@ class CrmRoutingSweeper(models.AbstractModel):
         bot = self.env.ref("base.partner_root")
         note_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note")
         reply_to = leads._notify_get_reply_to(default=bot.email_formatted)
+        explainer = self.env["crm.routing.explainer"]
+        names = explainer._names([{"v": 2, "trigger": t} for t in triggers.values()])
         values, recipients = [], []
         for lead in leads:
-            previous, reason = before[lead.id]
+            previous = before[lead.id]
+            lang = (lead.user_id or previous).lang or self.env.lang
+            this = self.with_context(lang=lang)
+            text = this._reassignment_text(
+                lead,
+                previous,
+                triggers[lead.id],
+                names,
+                explainer.with_context(lang=lang)._translator(),
+            )
             partners = (previous | lead.user_id).filtered("active").partner_id
-            text = self._reassignment_text(lead, previous, reason, texts)
             values.append(
                 {
                     "author_id": bot.id,
@@ -305,7 +262,7 @@ class CrmRoutingSweeper(models.AbstractModel):
                 }
             )
             recipients.append(partners.ids)
-        messages = self.env["crm.lead"].sudo()._message_create(values)
+        messages_ = self.env["crm.lead"].sudo()._message_create(values)
         self.env["mail.notification"].sudo().create(
             [
                 {
@@ -315,7 +272,7 @@ class CrmRoutingSweeper(models.AbstractModel):
                     "notification_type": "inbox",
                     "notification_status": "sent",
                 }
-                for message, partner_ids in zip(messages, recipients, strict=True)
+                for message, partner_ids in zip(messages_, recipients, strict=True)
                 for partner_id in partner_ids
             ]
         )
@@ -330,51 +287,51 @@ class CrmRoutingSweeper(models.AbstractModel):
         return self.env["res.users"]
 
     def _escalate(self, leads, now):
+        """Leads reassigned too often without a first contact go to a leader.
+
+        The log line is the explanation (rendered when read); the chatter note
+        and the leader's activity say the same in the leader's language.
+        """
         logs, activities = [], []
-        targets = {}
+        explainer = self.env["crm.routing.explainer"]
         for lead in leads:
             rule = lead.routing_rule_id
             target = self._escalation_target(lead)
-            targets[lead.id] = target
-            reason = _(
-                "No first contact within %(minutes)s min after %(count)s "
-                "reassignment(s) (at most %(max)s).",
-                minutes=rule.sla_minutes,
-                count=lead.routing_reassign_count,
-                max=rule.max_reassignments,
-            )
-            if target:
-                reason += " " + _("Escalated to %(user)s.", user=target.name)
-            else:
-                reason += " " + _(
-                    "Nobody to escalate to: set “Escalate To” on rule %(rule)s or a "
-                    "leader on the sales team.",
-                    rule=rule.name,
-                )
+            details = {
+                "v": 2,
+                "event": "escalate",
+                "code": "escalate" if target else "escalate_nobody",
+                "rule_id": rule.id,
+                "user_id": target.id or None,
+                "params": {
+                    "count": lead.routing_reassign_count,
+                    "max": rule.max_reassignments,
+                },
+                "trigger": [{"code": "no_contact_within", "minutes": rule.sla_minutes}],
+            }
             logs.append(
                 {
                     "lead_id": lead.id,
+                    "company_id": lead.company_id.id,
                     "rule_id": rule.id,
                     "user_id": lead.user_id.id,
                     "event": "escalate",
-                    "reason": reason,
-                    "details": {
-                        "escalated_to": target.id or None,
-                        "reassignments": lead.routing_reassign_count,
-                    },
+                    "details": details,
                 }
             )
+            lang = target.lang or self.env.lang
+            text = explainer.with_context(lang=lang)._render([details])[0]
             if target:
-                activities.append((lead, rule, target))
-            lead.with_context(mail_notify_force_send=False).message_post(
-                body=_("Escalated: %(reason)s", reason=reason),
+                activities.append((lead, rule, target, text))
+            lead.with_context(mail_notify_force_send=False, lang=lang).message_post(
+                body=text,
                 author_id=self._bot_partner_id(),
                 message_type="comment",
                 subtype_xmlid="mail.mt_note",
                 partner_ids=(target | lead.user_id.filtered("active")).partner_id.ids,
             )
         leads.with_context(mail_notrack=True).write({"routing_state": "escalated"})
-        self.env["crm.routing.log"].sudo().create(logs)
+        self.env["crm.routing.log"]._append(logs)
         if activities:
             self._schedule_escalation_activities(activities)
 
@@ -382,24 +339,20 @@ class CrmRoutingSweeper(models.AbstractModel):
         model_id = self.env["ir.model"]._get_id("crm.lead")
         todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
         vals_list = []
-        for lead, rule, target in items:
+        for lead, rule, target, text in items:
             activity_type = rule.activity_type_id or todo
+            target_env = self.with_context(lang=target.lang, tz=target.tz or "UTC").env
             vals_list.append(
                 {
                     "res_model_id": model_id,
                     "res_id": lead.id,
                     "activity_type_id": activity_type.id if activity_type else False,
                     "user_id": target.id,
-                    "date_deadline": fields.Date.context_today(
-                        self.with_context(tz=target.tz or "UTC")
+                    "date_deadline": fields.Date.context_today(target_env["res.users"]),
+                    "summary": target_env._(
+                        "Escalated lead: nobody contacted it in time"
                     ),
-                    "summary": _("Escalated lead: nobody contacted it in time"),
-                    "note": _(
-                        "%(owner)s did not contact this lead in time after "
-                        "%(count)s reassignment(s).",
-                        owner=lead.user_id.name or _("Nobody"),
-                        count=lead.routing_reassign_count,
-                    ),
+                    "note": text,
                 }
             )
         # The note on the lead already notified them: no extra email.
@@ -449,7 +402,8 @@ class CrmRoutingSweeper(models.AbstractModel):
         Returns the number of leads assigned.
         """
         auto_commit = self._auto_commit()
-        Lead = self.env["crm.lead"].sudo().with_context(routing_silent_requeue=True)
+        Lead = self.env["crm.lead"].sudo()
+        dispatcher = self.env["crm.routing.dispatcher"]
         assigned = done = 0
         for company_id in self._queue_companies():
             company = (
@@ -461,8 +415,7 @@ class CrmRoutingSweeper(models.AbstractModel):
             seen = set()
             while ids := self._lock_queued(company_id, order, batch_size, seen):
                 seen.update(ids)
-                leads = Lead.browse(ids)
-                decisions = leads._routing_route_safely(event="assign")
+                decisions = dispatcher._route(Lead.browse(ids), quiet_requeue=True)
                 assigned += sum(1 for d in decisions if d.user_id)
                 done += len(ids)
                 # ``remaining`` is unknown until the queue is empty; the loop

@@ -10,6 +10,17 @@ class ResCompany(models.Model):
         default=False,
         help="Route every new lead through the routing rules when it is created.",
     )
+    routing_staff_leads = fields.Selection(
+        [
+            ("keep", "Keep the creator as salesperson"),
+            ("route", "Route them like any other lead"),
+        ],
+        string="Leads Created by Salespeople",
+        default="keep",
+        required=True,
+        help="A lead that someone who sells creates without choosing a "
+        "salesperson: keep it theirs, or hand it out by the routing rules.",
+    )
     routing_default_sla_minutes = fields.Integer(
         string="Default First-Contact Deadline (min)",
         default=30,

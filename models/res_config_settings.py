@@ -15,6 +15,9 @@ class ResConfigSettings(models.TransientModel):
     routing_auto_assign = fields.Boolean(
         related="company_id.routing_auto_assign", readonly=False
     )
+    routing_staff_leads = fields.Selection(
+        related="company_id.routing_staff_leads", readonly=False
+    )
     routing_default_sla_minutes = fields.Integer(
         related="company_id.routing_default_sla_minutes", readonly=False
     )

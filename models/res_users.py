@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
 
 # Fields a sales manager may change on anyone's routing profile, and the one a
 # salesperson may change on their own.
@@ -86,7 +87,6 @@ class ResUsers(models.Model):
     routing_score_breakdown = fields.Html(
         compute="_compute_routing_score_breakdown", sanitize=False
     )
-    routing_last_assigned_at = fields.Datetime(readonly=True, copy=False)
     routing_open_lead_count = fields.Integer(
         compute="_compute_routing_open_lead_count", string="Open Leads"
     )
@@ -167,10 +167,41 @@ class ResUsers(models.Model):
         for user in self:
             by_user[user.id].write({card_field: user[user_field]})
 
-    @api.model
-    def _cron_routing_scores(self):
-        """Daily: recompute every salesperson's score and snapshot it."""
-        self.env["crm.routing.scorer"]._recompute()
+    def _routing_selling_places(self, limit=None):
+        """Where this user sells: the active sales teams they lead or belong
+        to, and the active routing rules that may choose them, as names (one
+        query). Empty for someone who sells nothing (an integration user)."""
+        self.ensure_one()
+        for model in ("crm.team", "crm.team.member", "crm.routing.rule"):
+            self.env[model].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT 'crm.team', t.id FROM crm_team t
+                 WHERE t.active
+                   AND (t.user_id = %(uid)s
+                        OR EXISTS (SELECT 1 FROM crm_team_member m
+                                    WHERE m.crm_team_id = t.id AND m.active
+                                      AND m.user_id = %(uid)s))
+                UNION ALL
+                SELECT 'crm.routing.rule', r.id FROM crm_routing_rule r
+                 WHERE r.active
+                   AND CASE WHEN r.strategy = 'fixed_user'
+                            THEN r.fixed_user_id = %(uid)s
+                            ELSE EXISTS (SELECT 1 FROM crm_routing_rule_user_rel p
+                                          WHERE p.rule_id = r.id
+                                            AND p.user_id = %(uid)s) END
+                 LIMIT %(limit)s
+                """,
+                uid=self.id,
+                limit=limit,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if limit:
+            return [str(res_id) for _model, res_id in rows]
+        env = self.sudo().env
+        return [env[model].browse(res_id).display_name for model, res_id in rows]
 
     def action_routing_recompute_scores(self):
         """Recompute now (leaderboard button): the selected people's companies."""

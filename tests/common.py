@@ -8,11 +8,18 @@ class RoutingCase(TransactionCase):
 
     Leads are created as an *integration* user (no salesperson given), the way
     the email gateway, website forms and API clients create them.
+
+    The registry is in test mode, as in Odoo's browser tests: a new cursor
+    shares the test transaction, so routing's live counters (see
+    ``crm.routing.facts``) see the test's own data. The concurrency tests use
+    real, committed transactions instead.
     """
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.company = cls.env.company
         cls.company.routing_auto_assign = True

@@ -7,15 +7,15 @@ from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, get_db_name, tagged
-from odoo.tools import mute_logger
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
 class TestRoutingConcurrency(BaseCase):
-    """Two transactions routing at once never push a salesperson past a cap.
+    """Two transactions routing at once never push a salesperson past a cap,
+    and neither fails: the second waits for the first, then sees its lead.
 
-    Uses real, committed cursors (not the test transaction), so it cleans up
-    after itself.
+    Uses real, committed cursors (not the test transaction), so it exercises
+    routing's live counters for real, and cleans up after itself.
     """
 
     def setUp(self):
@@ -117,7 +117,6 @@ class TestRoutingConcurrency(BaseCase):
 
         self.addCleanup(reacquire)
 
-    @mute_logger("odoo.sql_db")  # the expected serialization failure is logged
     def test_concurrent_creations_respect_the_open_lead_cap(self):
         self.release_registry_lock()
         hold, routed = threading.Event(), threading.Event()
@@ -127,7 +126,7 @@ class TestRoutingConcurrency(BaseCase):
         )
         t1.start()
         self.assertTrue(routed.wait(20), "first creation did not finish routing")
-        # t1 has routed to Carla and holds her row lock; t2 must wait for it
+        # t1 has routed to Carla and holds routing's lock; t2 must wait for it
         t2 = threading.Thread(target=self.create_lead, args=("concurrent 2", second))
         t2.start()
         self.wait_for_lock_waiter()
@@ -135,8 +134,7 @@ class TestRoutingConcurrency(BaseCase):
         t1.join(20)
         t2.join(20)
         self.assertEqual(first, [("ok", 0)])
-        self.assertEqual(second[-1][0], "ok")
-        self.assertIn(("retry", 0), second, "the second routing had to retry")
+        self.assertEqual(second, [("ok", 0)], "no serialization failure, no retry")
         with self.db.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             leads = env["crm.lead"].search(

@@ -97,7 +97,8 @@ class TestRoutingOnCreate(RoutingCase):
         with (
             patch.object(engine, "route_batch", side_effect=flaky),
             self.assertLogs(
-                "odoo.addons.crm_lead_routing.models.crm_lead", level="ERROR"
+                "odoo.addons.crm_lead_routing.models.crm_routing_dispatcher",
+                level="ERROR",
             ) as logs,
         ):
             leads = self.Lead.create(

@@ -186,5 +186,13 @@ class TestRoutingEligibility(RoutingCase):
         self.alice.routing_available = False
         lead = self.assert_excluded("unavailable")
         html = str(self.last_log(lead).details_html)
-        self.assertIn("<td>1</td><td>Bob</td><td>chosen</td>", html)
-        self.assertIn("<td></td><td>Alice</td><td>unavailable</td>", html)
+        self.assertIn(
+            "<td>1</td><td>Bob</td><td>Chosen</td>"
+            "<td>next in the round-robin rotation</td>",
+            html,
+        )
+        self.assertIn(
+            "<td></td><td>Alice</td><td>Not eligible</td>"
+            "<td>not accepting new leads</td>",
+            html,
+        )

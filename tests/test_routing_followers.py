@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -14,8 +15,8 @@ class TestRoutingFollowers(RoutingCase):
     """With mail features on, owners follow their leads as Odoo would have it.
 
     Routing subscribes the new owners of a whole batch at once instead of once
-    per owner (see ``crm.routing.dispatcher._subscribe_owners``); these tests
-    run without ``tracking_disable`` so that Odoo's mail machinery is live.
+    per owner (see ``crm.routing.writer._subscribe``); these tests run without
+    ``tracking_disable`` so that Odoo's mail machinery is live.
     """
 
     @classmethod
@@ -88,16 +89,45 @@ class TestRoutingFollowers(RoutingCase):
         self.assertFalse(silent.activity_ids)
         self.assertFalse(self.followers(silent, silent.user_id))
 
-    def test_only_the_subscriptions_routing_made_are_skipped(self):
-        """Other subscriptions made while activities are created still happen."""
+    def test_subscribing_someone_new_still_happens_when_followers_are_known(self):
+        """Only subscriptions of people already following are skipped."""
         self.company.routing_auto_assign = False
         lead = self.create_leads(1)
-        done = frozenset({(lead.id, self.alice.partner_id.id)})
-        lead.with_context(routing_owners_subscribed=done).message_subscribe(
-            partner_ids=(self.alice | self.bob).partner_id.ids
-        )
+        lead.message_subscribe(partner_ids=self.alice.partner_id.ids)
+        lead.mapped("message_partner_ids")  # followers known, as routing leaves them
+        lead.message_subscribe(partner_ids=(self.alice | self.bob).partner_id.ids)
         self.assertEqual(len(self.followers(lead, self.bob)), 1)
         self.assertEqual(len(self.followers(lead, self.alice)), 1)
+
+    def test_routing_subscribes_through_the_follower_model(self):
+        """Another addon overriding ``mail.followers.create`` sees routing's
+        subscriptions: they go through the ORM, not around it."""
+        self.rule(self.alice | self.bob)
+        seen = []
+        Followers = type(self.env["mail.followers"])
+        create = Followers.create
+
+        def spy(records, vals_list):
+            seen.extend(
+                (vals["res_id"], vals["partner_id"])
+                for vals in vals_list
+                if vals.get("res_model") == "crm.lead"
+            )
+            return create(records, vals_list)
+
+        with patch.object(Followers, "create", spy):
+            leads = self.create_leads(2)
+        owners = {(lead.id, lead.user_id.partner_id.id) for lead in leads}
+        self.assertEqual(len(owners), 2)
+        self.assertLessEqual(owners, set(seen))
+
+    def test_a_salesperson_given_by_hand_is_subscribed_as_odoo_does(self):
+        """Routing's bulk subscription only replaces its own assignments'."""
+        self.company.routing_auto_assign = False
+        lead = self.create_leads(1)
+        lead.user_id = self.carol
+        self.assertEqual(len(self.followers(lead, self.carol)), 1)
+        self.assertEqual(len(self.assigned_messages(lead, self.carol)), 1)
 
     def test_owner_who_already_follows_is_not_subscribed_twice(self):
         self.rule(self.alice)

@@ -101,11 +101,15 @@ class TestRoutingQueryCount(RoutingCase):
         self.assertEqual(
             small, large, "routing cost must not grow with people or rules"
         )
-        # 15 for routing itself, working hours and time off included (so with
-        # notify_assignee off); 1 makes the assignee a follower; 6 are Odoo's
-        # own mail.activity create (model, insert, assignee and partner reads,
-        # its computed fields, the bus notification).
-        self.assertLessEqual(small, 22)
+        # At most 15 for routing itself, working hours and time off included
+        # (so with notify_assignee off; routing's lock is one of them); 3 make
+        # the assignee a follower through Odoo's follower model, so that other
+        # modules' overrides of it run (which followers exist, the insert of
+        # the follower and of its subtypes), 1 loads the followers so that
+        # mail.activity need not check them again; 5 are Odoo's own
+        # mail.activity create (model, insert, assignee read, its computed
+        # fields, the bus notification).
+        self.assertLessEqual(small, 24)
 
     @warmup
     def test_query_count_single_lead(self):

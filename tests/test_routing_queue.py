@@ -109,4 +109,4 @@ class TestRoutingQueue(RoutingCase):
 
     def test_cron_entry_point(self):
         with freeze_time(SHIFT_START):
-            self.assertEqual(self.env["crm.lead"]._cron_routing_queue(), 4)
+            self.assertEqual(self.env["crm.routing.sweeper"]._drain_queue(), 4)

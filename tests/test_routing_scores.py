@@ -174,11 +174,11 @@ class TestRoutingScores(RoutingCase):
     def test_snapshot_is_written_once_per_day(self):
         Snapshot = self.env["crm.routing.score.snapshot"]
         with freeze_time("2026-11-20 02:00:00"):
-            self.env["res.users"]._cron_routing_scores()
+            self.env["crm.routing.scorer"]._recompute()
             self.history(self.alice, won=5)
-            self.env["res.users"]._cron_routing_scores()
+            self.env["crm.routing.scorer"]._recompute()
         with freeze_time("2026-11-21 02:00:00"):
-            self.env["res.users"]._cron_routing_scores()
+            self.env["crm.routing.scorer"]._recompute()
         snapshots = Snapshot.search([("user_id", "=", self.alice.id)])
         self.assertEqual(
             sorted(str(d) for d in snapshots.mapped("date")),

@@ -57,7 +57,7 @@ def working_hours(env, users, hour_from=9.0, hour_to=19.0, tz="Europe/Brussels")
 class SweepMixin:
     def sweep(self, at):
         with freeze_time(at):
-            return self.env["crm.lead"]._cron_routing_sla()
+            return self.env["crm.routing.sweeper"]._sweep_overdue()
 
     def create_at(self, at, count=1, **vals):
         with freeze_time(at):
@@ -147,7 +147,10 @@ class TestRoutingSla(SweepMixin, RoutingCase):
         self.sweep(TUESDAY_1855 + timedelta(minutes=31))
         self.assertEqual(lead.user_id, self.bob)
         self.assertEqual(lead.routing_reassign_count, 1)
-        self.assertIn("Bob has no working hours", self.last_log(lead).reason)
+        self.assertIn(
+            "Bob has no working hours, so they count as always at work.",
+            self.last_log(lead).reason,
+        )
 
     def test_off_hours_reassign_changes_nothing_within_the_shift(self):
         working_hours(self.env, self.alice)
@@ -181,7 +184,12 @@ class TestRoutingSla(SweepMixin, RoutingCase):
         self.assertEqual(log.event, "reassign")
         self.assertEqual(log.previous_user_id, self.alice)
         self.assertEqual(log.user_id, self.bob)
-        self.assertTrue(log.reason.startswith("No first contact within 30 min."))
+        self.assertTrue(
+            log.reason.startswith(
+                "Nobody contacted it within 30 min. Reassigned to Bob by the rule"
+            ),
+            log.reason,
+        )
 
         self.sweep(t0 + timedelta(minutes=62))
         self.assertEqual(lead.user_id, self.carol)
@@ -206,7 +214,7 @@ class TestRoutingSla(SweepMixin, RoutingCase):
         self.assertEqual(len(note), 1)
         self.assertEqual(note.partner_ids, (self.alice | self.bob).partner_id)
         self.assertEqual(note.author_id, self.env.ref("base.partner_root"))
-        self.assertIn("No first contact within 30 min", note.body)
+        self.assertIn("Nobody contacted it within 30 min.", note.body)
 
     def test_new_owner_gets_an_activity_with_the_new_deadline(self):
         self.sla_rule(notify_assignee=True)
@@ -246,8 +254,11 @@ class TestRoutingSla(SweepMixin, RoutingCase):
         self.assertIn("Escalated", activity.summary)
         log = self.last_log(lead)
         self.assertEqual(log.event, "escalate")
-        self.assertIn("Escalated to Mona Manager", log.reason)
-        self.assertEqual(log.details["escalated_to"], self.manager.id)
+        self.assertIn(
+            "Escalated to Mona Manager after 1 reassignments without a first contact.",
+            log.reason,
+        )
+        self.assertEqual(log.details["user_id"], self.manager.id)
         note = lead.message_ids.filtered(lambda m: "Escalated" in (m.body or ""))
         self.assertEqual(note.partner_ids, (self.manager | self.bob).partner_id)
         # escalated leads are not swept again
@@ -275,7 +286,10 @@ class TestRoutingSla(SweepMixin, RoutingCase):
         self.sweep(t0 + timedelta(minutes=31))
         self.assertEqual(lead.routing_state, "escalated")
         self.assertFalse(lead.activity_ids)
-        self.assertIn("Nobody to escalate to", self.last_log(lead).reason)
+        self.assertIn(
+            "Nobody to escalate it to after 0 reassignments without a first contact",
+            self.last_log(lead).reason,
+        )
 
     # ------------------------------------------------------------- faults
     def test_won_and_lost_leads_are_not_touched(self):
@@ -309,7 +323,7 @@ class TestRoutingSla(SweepMixin, RoutingCase):
         lead.with_context(mail_notrack=True).user_id = False
         self.sweep(t0 + timedelta(minutes=31))
         self.assertEqual(lead.user_id, self.bob, "Alice had it: never back to her")
-        self.assertIn("The salesperson was deleted.", self.last_log(lead).reason)
+        self.assertIn("Its salesperson was deleted.", self.last_log(lead).reason)
 
     def test_archived_rule_routes_by_the_current_rules(self):
         old = self.sla_rule(max_reassignments=0)
@@ -336,7 +350,9 @@ class TestRoutingSla(SweepMixin, RoutingCase):
         self.assertEqual(lead.user_id, self.dave)
         self.assertEqual(lead.routing_rule_id, new)
         self.assertTrue(
-            self.last_log(lead).reason.startswith("No first contact before")
+            self.last_log(lead).reason.startswith(
+                "Nobody contacted it before its deadline."
+            )
         )
 
     def test_a_faulty_lead_does_not_stop_the_sweep(self):
@@ -344,21 +360,23 @@ class TestRoutingSla(SweepMixin, RoutingCase):
         t0 = datetime(2026, 1, 13, 10, 0)
         leads = self.create_at(t0, count=3)
         faulty = leads[1]
-        route_leads = CrmRoutingDispatcher._route_leads
+        route_batch = CrmRoutingDispatcher._route_batch
 
         def flaky(dispatcher, batch, *args, **kwargs):
             if faulty in batch:
                 raise ValueError("boom")
-            return route_leads(dispatcher, batch, *args, **kwargs)
+            return route_batch(dispatcher, batch, *args, **kwargs)
 
         with (
-            patch.object(CrmRoutingDispatcher, "_route_leads", flaky),
-            mute_logger("odoo.addons.crm_lead_routing.models.crm_lead"),
+            patch.object(CrmRoutingDispatcher, "_route_batch", flaky),
+            mute_logger("odoo.addons.crm_lead_routing.models.crm_routing_dispatcher"),
         ):
             self.assertEqual(self.sweep(t0 + timedelta(minutes=31)), 3)
         self.assertEqual(faulty.routing_state, "unroutable")
         self.assertEqual(self.last_log(faulty).event, "unroutable")
-        self.assertTrue(self.last_log(faulty).reason.startswith("No first contact"))
+        self.assertIn(
+            "Routing failed with an internal error", self.last_log(faulty).reason
+        )
         for lead in leads - faulty:
             self.assertEqual(lead.routing_state, "assigned")
             self.assertEqual(self.last_log(lead).event, "reassign")

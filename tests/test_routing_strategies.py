@@ -50,7 +50,9 @@ class TestRoutingStrategies(RoutingCase):
         self.assertAlmostEqual(counts["Alice"], 82, delta=2)
         self.assertAlmostEqual(counts["Bob"], 18, delta=2)
 
-    def test_load_balanced_picks_the_lowest_relative_load(self):
+    def test_load_balanced_counts_open_leads_capped_or_not(self):
+        """Load is one thing for everyone: open leads. A cap is a limit, not a
+        weight; the explanation gives the count."""
         self.make_rule(
             name="Seed",
             strategy="fixed_user",
@@ -59,7 +61,7 @@ class TestRoutingStrategies(RoutingCase):
             lead_domain="[('name', '=like', 'seed%')]",
         )
         self.create_leads(3, name="seed")  # Alice now has 3 open leads
-        self.alice.routing_max_open_leads = 30  # 3/30 = 0.1
+        self.alice.routing_max_open_leads = 30
         self.bob.routing_max_open_leads = 0
         self.make_rule(
             name="Balance",
@@ -67,9 +69,13 @@ class TestRoutingStrategies(RoutingCase):
             sequence=2,
             user_ids=[(6, 0, (self.alice | self.bob).ids)],
         )
-        # Bob: raw count 0 (no cap) beats Alice's 0.1; then Bob has 1 > 0.1.
-        leads = self.create_leads(2)
-        self.assertEqual([lead.user_id.name for lead in leads], ["Bob", "Alice"])
+        # Bob (0, then 1, 2, 3 open) takes every lead until he has as many
+        # as Alice (3), whatever her cap.
+        leads = self.create_leads(4)
+        self.assertEqual(
+            [lead.user_id.name for lead in leads], ["Bob", "Bob", "Bob", "Alice"]
+        )
+        self.assertIn("fewest open leads (0)", self.last_log(leads[0]).reason)
 
     def test_best_match_prefers_the_higher_skill_level(self):
         french = self.Skill.create(

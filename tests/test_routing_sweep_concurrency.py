@@ -53,22 +53,19 @@ class TestRoutingSweepConcurrency(BaseCase):
             )
             self.rule = rule.id
             past = fields.Datetime.now() - timedelta(hours=1)
-            leads = (
-                env["crm.lead"]
-                .with_context(crm_lead_routing_skip=True)
-                .create(
-                    [
-                        {
-                            "name": f"{self.PREFIX} {i}",
-                            "user_id": users[0].id,
-                            "routing_rule_id": rule.id,
-                            "routing_state": "assigned",
-                            "routing_assigned_at": past - timedelta(minutes=30),
-                            "routing_deadline": past,
-                        }
-                        for i in range(4)
-                    ]
-                )
+            env.company.routing_auto_assign = False  # leads set up as routed
+            leads = env["crm.lead"].create(
+                [
+                    {
+                        "name": f"{self.PREFIX} {i}",
+                        "user_id": users[0].id,
+                        "routing_rule_id": rule.id,
+                        "routing_state": "assigned",
+                        "routing_assigned_at": past - timedelta(minutes=30),
+                        "routing_deadline": past,
+                    }
+                    for i in range(4)
+                ]
             )
             self.leads = leads.ids
             cr.commit()  # pylint: disable=invalid-commit

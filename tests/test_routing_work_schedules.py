@@ -43,7 +43,7 @@ class TestRoutingWorkSchedules(RoutingCase):
         )
 
     def schedules(self, users):
-        return self.env["crm.routing.dispatcher"]._work_schedules(users, NOW)
+        return self.env["crm.routing.facts"]._work_schedules(users, NOW)
 
     def test_working_lines_are_kept_breaks_and_sections_are_not(self):
         calendar = self.calendar(

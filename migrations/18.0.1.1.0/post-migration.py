@@ -1,12 +1,46 @@
-"""Move the scores from ``res_users`` columns to ``crm_routing_scorecard``.
+"""Carry 18.0.1.0.0 data over to where 18.0.1.1.0 keeps it.
 
-Up to 18.0.1.0.0 the scores were columns of ``res_users``; Odoo leaves the old
-columns in place on upgrade, so they can be copied once. The next scoring run
-decides who is ranked.
+* Scores: from ``res_users`` columns to ``crm_routing_scorecard`` (Odoo leaves
+  the old columns in place on upgrade, so they can be copied once; the next
+  scoring run decides who is ranked).
+* Rotation memory: from ``crm_routing_rule.engine_state`` to
+  ``crm_routing_rotation``.
+* Scheduled actions: they now call the worker models directly; their records
+  are ``noupdate``, so they are pointed there here.
 """
+
+from odoo import SUPERUSER_ID, api
 
 
 def migrate(cr, version):
+    _scores(cr)
+    _rotation(cr)
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    crons = {
+        "ir_cron_routing_sla": ("crm.routing.sweeper", "model._sweep_overdue()"),
+        "ir_cron_routing_queue": ("crm.routing.sweeper", "model._drain_queue()"),
+        "ir_cron_routing_scores": ("crm.routing.scorer", "model._recompute()"),
+    }
+    for xmlid, (model, code) in crons.items():
+        cron = env.ref(f"crm_lead_routing.{xmlid}", raise_if_not_found=False)
+        if cron:
+            cron.write({"model_id": env["ir.model"]._get_id(model), "code": code})
+
+
+def _rotation(cr):
+    cr.execute(
+        """SELECT 1 FROM information_schema.columns
+            WHERE table_name = 'crm_routing_rule' AND column_name = 'engine_state'"""
+    )
+    if cr.fetchone():
+        cr.execute(
+            """INSERT INTO crm_routing_rotation (rule_id, state)
+               SELECT id, engine_state FROM crm_routing_rule
+                WHERE engine_state IS NOT NULL"""
+        )
+
+
+def _scores(cr):
     cr.execute(
         """SELECT 1 FROM information_schema.columns
             WHERE table_name = 'res_users' AND column_name = 'routing_score'"""

@@ -1,0 +1,287 @@
+"""Write what the engine decided: leads, followers, log, rotation, activities.
+
+The writing half of routing (``crm.routing.facts`` is the reading half). It
+decides nothing: team, deadline and whether to touch a lead at all travel on
+each decision from the pure engine. Everything is written in bulk, a fixed
+number of statements per batch however many leads and salespeople it holds.
+"""
+
+import json
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..routing.messages import _lt
+
+ACTIVITY_SUMMARY = _lt("New lead: contact it before %(deadline)s")
+ACTIVITY_SUMMARY_NO_DEADLINE = _lt("New lead: contact it")
+
+# Lead fields that depend on the sales team, not on the salesperson.
+TEAM_DEPENDENT = (
+    "company_id",
+    "stage_id",
+    "date_last_stage_update",
+    "probability",
+    "automated_probability",
+)
+
+
+class CrmRoutingWriter(models.AbstractModel):
+    _name = "crm.routing.writer"
+    _description = "Lead Routing Writer"
+
+    @api.model
+    def _apply(self, facts, result, *, trigger=None, track=True, notify=True):
+        """Write ``result`` (the engine's) for ``facts`` (``crm.routing.facts``).
+
+        ``trigger``: why routing ran, stored with each decision (a missed
+        deadline...). ``track``: Odoo's field tracking in the chatter (off for
+        new leads and for the sweep, which posts its own note). ``notify``:
+        Odoo's "You have been assigned" message to new owners.
+        """
+        # The company explicitly: Odoo's company checks on the writes below
+        # would otherwise read it from the user, a query that depends on
+        # what happens to be cached.
+        self = self.sudo().with_company(facts.company)  # noqa: PLW0642
+        leads = {lead.id: lead for lead in facts.leads}
+        rules = {rule.id: rule for rule in facts.rules}
+        groups, logs, activities = defaultdict(list), [], []
+        owner_of = {}
+        for decision in result.decisions:
+            if not decision.write:
+                continue
+            lead, rule = leads[decision.lead_id], rules.get(decision.rule_id)
+            vals = {"routing_rule_id": decision.rule_id or False}
+            if decision.user_id:
+                vals.update(
+                    user_id=decision.user_id,
+                    routing_state="assigned",
+                    routing_assigned_at=facts.now,
+                    routing_deadline=decision.deadline or False,
+                )
+                if decision.team_id:
+                    vals["team_id"] = decision.team_id
+                if decision.event == "reassign":
+                    vals["routing_reassign_count"] = lead.routing_reassign_count + 1
+                owner_of[lead.id] = decision.user_id
+                if rule and rule.notify_assignee and rule.activity_type_id:
+                    activities.append((lead, rule, decision))
+            else:
+                vals.update(
+                    user_id=False,
+                    routing_state="queued"
+                    if decision.event == "queue"
+                    else "unroutable",
+                    routing_deadline=False,
+                )
+            groups[tuple(sorted(vals.items()))].append(lead.id)
+            details = decision.to_json()
+            if trigger:
+                details["trigger"] = trigger(lead) if callable(trigger) else trigger
+            logs.append(
+                {
+                    "lead_id": lead.id,
+                    "company_id": facts.company.id,
+                    "rule_id": decision.rule_id,
+                    "user_id": decision.user_id,
+                    "previous_user_id": decision.previous_user_id,
+                    "event": decision.event,
+                    "details": details,
+                }
+            )
+        written = facts.leads.with_env(self.env).browse(
+            [lid for ids in groups.values() for lid in ids]
+        )
+        self._write_leads(written, groups, track)
+        if self.env.context.get("tracking_disable"):
+            # Odoo subscribes nobody then, but the assignee of an activity.
+            with_activity = {lead.id for lead, _rule, _decision in activities}
+            owner_of = {
+                lid: uid for lid, uid in owner_of.items() if lid in with_activity
+            }
+        subscribed = self._subscribe(
+            owner_of, facts.profiles, notify, load_followers=bool(activities)
+        )
+        self.env["crm.routing.log"]._append(logs)
+        self._store_rotation(facts, result)
+        if activities:
+            self._schedule_activities(activities, facts.profiles)
+        self.env["crm.routing.facts"]._touched().update(written.ids)
+        return subscribed
+
+    # ------------------------------------------------------------------ leads
+    def _write_leads(self, leads, groups, track):
+        """One write per distinct set of values (per new owner and rule).
+
+        The team travels on the decision; protecting it keeps crm's per-lead
+        team search away. Where the team stays, stage and probability (which
+        follow the team, not the salesperson) would be recomputed to the
+        values they already have: protected too. So is the company: the
+        engine only picks people who work for the lead's company.
+        """
+        if not groups:
+            return
+        Lead = leads.sudo().with_context(mail_notrack=not track)
+        same_team = leads.browse(
+            [
+                lead_id
+                for items, lead_ids in groups.items()
+                if "team_id" not in dict(items)
+                for lead_id in lead_ids
+            ]
+        ).filtered("company_id")
+        # crm.lead checks each new owner's companies on write, one write per
+        # owner: read them all at once instead of once per owner.
+        owners = {dict(items).get("user_id") for items in groups}
+        self.env["res.users"].browse(sorted(filter(None, owners))).mapped("company_ids")
+        with (
+            self.env.protecting([Lead._fields["team_id"]], leads),
+            self.env.protecting(self._team_dependent_fields(Lead), same_team),
+        ):
+            for items, lead_ids in groups.items():
+                Lead.browse(lead_ids).write(dict(items))
+
+    def _team_dependent_fields(self, Lead):
+        """Unless the salesperson feeds the predictive scoring (then a new
+        salesperson may change the probability)."""
+        if "user_id" in Lead._pls_get_safe_fields():
+            return []
+        return [Lead._fields[name] for name in TEAM_DEPENDENT]
+
+    # ------------------------------------------------------------------ followers
+    def _subscribe(self, owner_of, profiles, notify, load_followers=False):
+        """Make each new owner a follower of their leads, for the whole batch.
+
+        Odoo subscribes the new salesperson on every write of ``user_id``,
+        through ``_insert_followers``, which subscribes every partner it is
+        given to every record it is given: one call, and a few queries, per
+        owner. Routing gives each lead its own owner, so it creates the
+        followers itself through the follower model (``mail.followers.create``,
+        the call ``_insert_followers`` ends with, so overrides of it still run)
+        in one batch, and crm.lead leaves routing's own assignments out of its
+        auto-subscription (see ``_message_auto_subscribe_followers``). Odoo's
+        "You have been assigned" message still goes out unless ``notify`` is
+        off (and never for a lead one routes to oneself).
+
+        :param owner_of: {lead id: new owner's user id}
+        :param load_followers: leave the leads' followers in the cache, so
+            that activities created next skip their per-owner subscription
+            check (see ``crm.lead.message_subscribe``)
+        :return: the (lead id, partner id) pairs following now
+        """
+        partner_of = {
+            uid: profiles[uid]["partner_id"]
+            for uid in set(owner_of.values())
+            if profiles[uid]["active"]
+        }
+        wanted = {
+            (lead_id, partner_of[uid])
+            for lead_id, uid in owner_of.items()
+            if uid in partner_of
+        }
+        if not wanted:
+            return frozenset()
+        Followers = self.env["mail.followers"].sudo()
+        lead_ids = sorted({lead_id for lead_id, _pid in wanted})
+        existing = Followers.search_fetch(
+            [
+                ("res_model", "=", "crm.lead"),
+                ("res_id", "in", lead_ids),
+                ("partner_id", "in", sorted(set(partner_of.values()))),
+            ],
+            ["res_id", "partner_id"],
+        )
+        missing = wanted - {(f.res_id, f.partner_id.id) for f in existing}
+        if missing:
+            subtype_ids = self.env[
+                "mail.message.subtype"
+            ]._get_auto_subscription_subtypes("crm.lead")[1]
+            Followers.create(
+                [
+                    {
+                        "res_model": "crm.lead",
+                        "res_id": lead_id,
+                        "partner_id": partner_id,
+                        "subtype_ids": [(6, 0, subtype_ids)],
+                    }
+                    for lead_id, partner_id in sorted(missing)
+                ]
+            )
+        if load_followers:
+            self.env["crm.lead"].browse(lead_ids).mapped("message_partner_ids")
+        if notify and not self.env.context.get("tracking_disable"):
+            self._notify_assigned(owner_of, partner_of, profiles)
+        return frozenset(wanted)
+
+    def _notify_assigned(self, owner_of, partner_of, profiles):
+        leads_of = defaultdict(list)
+        for lead_id, uid in owner_of.items():
+            if uid in partner_of and uid != self.env.uid:
+                leads_of[uid].append(lead_id)
+        for uid, lead_ids in leads_of.items():
+            self.env["crm.lead"].browse(lead_ids).with_context(
+                lang=profiles[uid]["lang"]
+            )._message_auto_subscribe_notify(
+                [partner_of[uid]], "mail.message_user_assigned"
+            )
+
+    # ------------------------------------------------------------------ rotation
+    def _store_rotation(self, facts, result):
+        """The rules' new rotation memory: one new row per rule that moved
+        (append-only, see ``crm.routing.rotation``: inserts never conflict)."""
+        changed = {
+            rule_id: new
+            for rule_id, new in result.state.items()
+            if new != (facts.state.get(rule_id) or {"served": {}, "pass": {}})
+        }
+        if not changed:
+            return
+        ids = sorted(changed)
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO crm_routing_rotation (rule_id, state)
+                   SELECT v.rule_id, v.state
+                     FROM unnest(%s::int[], %s::jsonb[]) AS v(rule_id, state)""",
+                ids,
+                [json.dumps(changed[rule_id]) for rule_id in ids],
+            )
+        )
+
+    # ------------------------------------------------------------------ activities
+    def _schedule_activities(self, items, profiles):
+        """One "contact this lead" activity per assignment, created in bulk,
+        worded in the assignee's language.
+
+        ``mail_activity_quick_update`` skips the per-activity email: the
+        activity itself (systray, My Activities) is the notification.
+        """
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        vals_list = []
+        for lead, rule, decision in items:
+            profile = profiles[decision.user_id]
+            env = self.with_context(tz=profile["tz"] or "UTC", lang=profile["lang"]).env
+            if decision.deadline:
+                local = fields.Datetime.context_timestamp(
+                    env["res.users"], decision.deadline
+                )
+                summary = env._(
+                    ACTIVITY_SUMMARY, deadline=local.strftime("%Y-%m-%d %H:%M %Z")
+                )
+                due = local.date()
+            else:
+                summary = env._(ACTIVITY_SUMMARY_NO_DEADLINE)
+                due = fields.Date.context_today(env["res.users"])
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "activity_type_id": rule.activity_type_id.id,
+                    "user_id": decision.user_id,
+                    "date_deadline": due,
+                    "summary": summary,
+                }
+            )
+        self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True
+        ).create(vals_list)
