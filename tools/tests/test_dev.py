@@ -414,3 +414,35 @@ def test_failed_install_of_odoo_requirements_is_retried(tmp_path, monkeypatch):
     assert not dev._odoo_requirements_pending(target)
     dev._install_official_odoo()
     assert len(pip_calls) == 2  # done once it succeeded
+
+
+def test_odoo_of_a_virtualenv_is_importable_from_dev_venv(tmp_path):
+    import subprocess
+    import venv
+
+    odoo_env, dev_env = tmp_path / "odoo-venv", tmp_path / "dev-venv"
+    venv.create(odoo_env, with_pip=False)
+    venv.create(dev_env, with_pip=False, system_site_packages=True)
+    site_of = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    odoo_site = subprocess.run(
+        [odoo_env / "bin" / "python", "-c", site_of], capture_output=True, text=True
+    ).stdout.strip()
+    write(Path(odoo_site), "fake_odoo_marker.py", "WHERE = 'odoo venv'\n")
+    dev._see_odoo_virtualenv(
+        str(odoo_env / "bin" / "python"), str(dev_env / "bin" / "python")
+    )
+    res = subprocess.run(
+        [
+            dev_env / "bin" / "python",
+            "-c",
+            "import fake_odoo_marker as m; print(m.WHERE)",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert res.stdout.strip() == "odoo venv", res.stderr
+    # a python that is no virtualenv adds nothing
+    before = sorted(p.name for p in Path(odoo_site).iterdir())
+    base_python = str(Path(sys.base_prefix) / "bin" / "python3")
+    dev._see_odoo_virtualenv(base_python, str(odoo_env / "bin" / "python"))
+    assert sorted(p.name for p in Path(odoo_site).iterdir()) == before
