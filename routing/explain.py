@@ -72,7 +72,14 @@ class _Renderer:
         return self.tr(table[key]) % params
 
     def join(self, items):
-        return self.tr(messages.PARTS["list_separator"]).join(items)
+        items = list(items)
+        if not items:
+            return ""
+        template = self.tr(messages.PARTS["list_more"])
+        text = items[0]
+        for item in items[1:]:
+            text = template % {"items": text, "item": item}
+        return text
 
     def user(self, user_id):
         if not user_id:

@@ -118,7 +118,8 @@ PARTS = {
     "not_chosen": _lt("Not eligible: %(people)s."),
     "tried": _lt("Before that: %(rules)s."),
     "more": _lt("%(count)s more people not listed."),
-    "list_separator": _lt("; "),
+    # Joins one more item to a list (Chinese uses "；", for instance).
+    "list_more": _lt("%(items)s; %(item)s"),
     "and": _lt("%(first)s and %(last)s"),
     "deleted_user": _lt("a deleted user"),
     "deleted_rule": _lt("a deleted rule"),

@@ -67,6 +67,7 @@ def test_no_code_or_id_reaches_the_reader():
 def test_every_word_goes_through_translation():
     """A translation that upper-cases every template leaves only the names
     (which are not translated here) in lower case."""
+
     def shout(template):
         parts = re.split(r"(%\(\w+\)s)", template)
         return "".join(p if p.startswith("%(") else p.upper() for p in parts)
