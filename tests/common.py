@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools.safe_eval import safe_eval
 
 
 class RoutingCase(TransactionCase):
@@ -86,3 +87,69 @@ class RoutingCase(TransactionCase):
             done = self.env["crm.routing.sweeper"]._sweep_overdue()
         self.env.flush_all()
         return done, self.cr.sql_log_count - before
+
+
+# Passes once the web client shows ``target``; clicks ``click`` first if given.
+# Fails on an error dialog, on any console error, or after 20 seconds.
+WAIT_FOR_VIEW = """
+const target = %(target)s, click = %(click)s, started = Date.now();
+let clicked = !click;
+const timer = setInterval(() => {
+    if (document.querySelector('.o_error_dialog')) {
+        clearInterval(timer);
+        console.error('the web client showed an error dialog');
+    } else if (!clicked && document.querySelector(click)) {
+        document.querySelector(click).click();
+        clicked = true;
+    } else if (clicked && document.querySelector(target)) {
+        clearInterval(timer);
+        console.log('test successful');
+    } else if (Date.now() - started > 20000) {
+        clearInterval(timer);
+        console.error('the screen did not render: ' + target);
+    }
+}, 100);
+"""
+
+
+def safe_domain(domain):
+    """The action's stored domain as a list (it is stored as Python text)."""
+    return safe_eval(domain or "[]", {"uid": 1, "context": {}})
+
+
+def working_hours(env, users, hour_from=9.0, hour_to=19.0, tz="Europe/Brussels"):
+    """Give ``users`` a Monday-Friday calendar in ``tz`` (resources included)."""
+    calendar = env["resource.calendar"].create(
+        {
+            "name": f"Sales {hour_from:g}-{hour_to:g} {tz}",
+            "tz": tz,
+            "attendance_ids": [(5, 0, 0)]
+            + [
+                (
+                    0,
+                    0,
+                    {
+                        "name": f"Day {day}",
+                        "dayofweek": str(day),
+                        "hour_from": hour_from,
+                        "hour_to": hour_to,
+                        "day_period": "morning",
+                    },
+                )
+                for day in range(5)
+            ],
+        }
+    )
+    users.write({"tz": tz})
+    resources = env["resource.resource"].create(
+        [
+            {
+                "name": user.name,
+                "user_id": user.id,
+                "calendar_id": calendar.id,
+                "tz": tz,
+            }
+            for user in users
+        ]
+    )
+    return calendar, resources

@@ -4,8 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import new_test_user, tagged, warmup
 
-from .common import RoutingCase
-from .test_routing_sla import working_hours
+from .common import RoutingCase, working_hours
 
 # Tuesday 13 January 2026, 10:00 in Brussels: everyone is on shift.
 TUESDAY_1000 = datetime(2026, 1, 13, 9, 0)

@@ -4,8 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .common import RoutingCase
-from .test_routing_sla import working_hours
+from .common import RoutingCase, working_hours
 
 # Tuesday 13 January 2026 (UTC calendar): shift from 09:00 to 19:00
 BEFORE_SHIFT = datetime(2026, 1, 13, 7, 0)

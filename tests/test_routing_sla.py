@@ -9,49 +9,11 @@ from odoo.addons.crm_lead_routing.models.crm_routing_dispatcher import (
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import RoutingCase
+from .common import RoutingCase, working_hours
 
 # Tuesday 13 January 2026, 18:55 in Brussels (UTC+1 in winter)
 TUESDAY_1855 = datetime(2026, 1, 13, 17, 55)
 FRIDAY_1855 = datetime(2026, 1, 16, 17, 55)
-
-
-def working_hours(env, users, hour_from=9.0, hour_to=19.0, tz="Europe/Brussels"):
-    """Give ``users`` a Monday-Friday calendar in ``tz`` (resources included)."""
-    calendar = env["resource.calendar"].create(
-        {
-            "name": f"Sales {hour_from:g}-{hour_to:g} {tz}",
-            "tz": tz,
-            "attendance_ids": [(5, 0, 0)]
-            + [
-                (
-                    0,
-                    0,
-                    {
-                        "name": f"Day {day}",
-                        "dayofweek": str(day),
-                        "hour_from": hour_from,
-                        "hour_to": hour_to,
-                        "day_period": "morning",
-                    },
-                )
-                for day in range(5)
-            ],
-        }
-    )
-    users.write({"tz": tz})
-    resources = env["resource.resource"].create(
-        [
-            {
-                "name": user.name,
-                "user_id": user.id,
-                "calendar_id": calendar.id,
-                "tz": tz,
-            }
-            for user in users
-        ]
-    )
-    return calendar, resources
 
 
 class SweepMixin:

@@ -9,29 +9,8 @@ fail on any console error.
 import json
 
 from odoo.tests import HttpCase, tagged
-from odoo.tools.safe_eval import safe_eval
 
-# Passes once the web client shows ``target``; clicks ``click`` first if given.
-# Fails on an error dialog, on any console error, or after 20 seconds.
-WAIT_FOR_VIEW = """
-const target = %(target)s, click = %(click)s, started = Date.now();
-let clicked = !click;
-const timer = setInterval(() => {
-    if (document.querySelector('.o_error_dialog')) {
-        clearInterval(timer);
-        console.error('the web client showed an error dialog');
-    } else if (!clicked && document.querySelector(click)) {
-        document.querySelector(click).click();
-        clicked = true;
-    } else if (clicked && document.querySelector(target)) {
-        clearInterval(timer);
-        console.log('test successful');
-    } else if (Date.now() - started > 20000) {
-        clearInterval(timer);
-        console.error('the screen did not render: ' + target);
-    }
-}, 100);
-"""
+from .common import WAIT_FOR_VIEW, safe_domain
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
@@ -88,8 +67,3 @@ class TestRoutingScreens(HttpCase):
         self.open_screen(
             "/odoo/action-crm.crm_config_settings_action", "#routing_auto_assign"
         )
-
-
-def safe_domain(domain):
-    """The action's stored domain as a list (it is stored as Python text)."""
-    return safe_eval(domain or "[]", {"uid": 1, "context": {}})
