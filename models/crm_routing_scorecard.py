@@ -3,6 +3,8 @@ from markupsafe import Markup, escape
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from ..routing import scoring
+
 TIERS = [("top", "Top 20%"), ("middle", "Middle"), ("bottom", "Bottom 20%")]
 
 
@@ -96,33 +98,28 @@ class CrmRoutingScorecard(models.Model):
                 "Recompute now on the leaderboard."
             )
         explainer = self.env["crm.routing.explainer"]
-        labels = {
-            "conversion": _("Conversion (won / closed)"),
-            "speed": _("Median time to first contact"),
-            "revenue": _("Won revenue"),
-            "activity": _("Activities done per working day"),
-            "satisfaction": _("Customer satisfaction (0-5)"),
-        }
+        tr = explainer._translator()
         formats = {
-            "conversion": lambda value: f"{value:.1f} %",
-            "speed": explainer._duration,
-            "revenue": lambda value: f"{value:,.0f}",
-            "activity": lambda value: f"{value:.2f}",
-            "satisfaction": lambda value: f"{value:.1f}",
+            "percent": lambda value: f"{value:.1f} %",
+            "duration": explainer._duration,
+            "amount": lambda value: f"{value:,.0f}",
+            "decimal": lambda value: f"{value:.2f}",
+            "score": lambda value: f"{value:.1f}",
         }
         rows = Markup()
-        for metric, label in labels.items():
-            item = details.get(metric)
+        for metric in scoring.METRIC_TABLE:
+            item = details.get(metric.name)
             if not item or not item.get("weight"):
                 continue
             value = item.get("raw")
+            label = tr(metric.label)
             rows += Markup(
                 "<tr><td>%s</td><td class='text-end'>%s</td>"
                 "<td class='text-end'>%s</td><td class='text-end'>%s</td>"
                 "<td class='text-end'>%s</td></tr>"
             ) % (
                 label,
-                "-" if value is None else formats[metric](value),
+                "-" if value is None else formats[metric.shown_as](value),
                 item.get("n", 0),
                 escape(f"{item.get('percentile', 50):.0f}"),
                 item.get("weight"),

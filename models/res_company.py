@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..routing import scoring
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -24,7 +26,8 @@ class ResCompany(models.Model):
     routing_default_sla_minutes = fields.Integer(
         string="Default First-Contact Deadline (min)",
         default=30,
-        help="Used by rules that do not set their own deadline. 0: none.",
+        help="The first-contact deadline new routing rules start with; each "
+        "rule can change its own. 0: no deadline.",
     )
     routing_queue_order = fields.Selection(
         [
@@ -99,10 +102,4 @@ class ResCompany(models.Model):
 
     def _routing_score_weights(self):
         self.ensure_one()
-        return {
-            "conversion": self.routing_weight_conversion,
-            "speed": self.routing_weight_speed,
-            "revenue": self.routing_weight_revenue,
-            "activity": self.routing_weight_activity,
-            "satisfaction": self.routing_weight_satisfaction,
-        }
+        return {name: self[f"routing_weight_{name}"] for name in scoring.METRICS}

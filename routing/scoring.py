@@ -19,8 +19,36 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from statistics import median
 
-METRICS = ("conversion", "speed", "revenue", "activity", "satisfaction")
-LOWER_IS_BETTER = frozenset({"speed"})
+from .messages import _lt
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One scorecard metric: adding a metric is adding one entry to METRIC_TABLE
+    (then its raw value in ``crm.routing.scorer._facts`` and its weight, a
+    company field ``routing_weight_<name>``, on the settings screen).
+
+    ``shown_as``: how the breakdown prints the raw value (``percent``,
+    ``duration`` in minutes, ``amount``, ``decimal``).
+    """
+
+    name: str
+    label: str
+    shown_as: str = "decimal"
+    lower_is_better: bool = False
+
+
+METRIC_TABLE = (
+    Metric("conversion", _lt("Conversion (won / closed)"), "percent"),
+    Metric(
+        "speed", _lt("Median time to first contact"), "duration", lower_is_better=True
+    ),
+    Metric("revenue", _lt("Won revenue"), "amount"),
+    Metric("activity", _lt("Activities done per working day"), "decimal"),
+    Metric("satisfaction", _lt("Customer satisfaction (0-5)"), "score"),
+)
+METRICS = tuple(metric.name for metric in METRIC_TABLE)
+LOWER_IS_BETTER = frozenset(m.name for m in METRIC_TABLE if m.lower_is_better)
 TOP_SHARE = 0.8  # strictly better than 80 % of the group: top 20 %
 
 
