@@ -18,6 +18,7 @@
         "views/crm_routing_skill_views.xml",
         "views/crm_routing_log_views.xml",
         "views/crm_lead_views.xml",
+        "views/crm_routing_reroute_views.xml",
         "views/res_users_views.xml",
         "views/crm_routing_score_snapshot_views.xml",
         "views/crm_routing_scorecard_views.xml",
@@ -27,6 +28,11 @@
     "demo": [
         "demo/crm_lead_routing_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_lead_routing/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -4,6 +4,7 @@ from . import (
     crm_routing_explainer,
     crm_routing_facts,
     crm_routing_log,
+    crm_routing_reroute,
     crm_routing_rotation,
     crm_routing_rule,
     crm_routing_score_snapshot,

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 
 ROUTING_STATES = [
     ("none", "Not routed"),
@@ -15,6 +15,19 @@ SKIP_REASONS = [
 ]
 # States in which the first-contact clock runs.
 TOUCH_STATES = ("assigned", "escalated")
+# Set by routing and its actions (Mark as contacted, Route now) only: a
+# salesperson who could write them would stop their own deadline clock, dodge
+# escalation or fake a decision. Sales managers and the system may.
+PROTECTED_FIELDS = (
+    "routing_rule_id",
+    "routing_state",
+    "routing_skip_reason",
+    "routing_assigned_at",
+    "routing_deadline",
+    "routing_first_touch_at",
+    "routing_reassign_count",
+    "routing_log_ids",
+)
 
 
 class CrmLead(models.Model):
@@ -28,6 +41,7 @@ class CrmLead(models.Model):
         index="btree_not_null",
         copy=False,
         tracking=True,
+        readonly=True,
     )
     routing_state = fields.Selection(
         ROUTING_STATES,
@@ -36,17 +50,29 @@ class CrmLead(models.Model):
         index=True,
         copy=False,
         tracking=True,
+        readonly=True,
     )
     routing_skip_reason = fields.Selection(SKIP_REASONS, copy=False, readonly=True)
-    routing_assigned_at = fields.Datetime("Routed At", copy=False)
+    routing_assigned_at = fields.Datetime("Routed At", copy=False, readonly=True)
     routing_deadline = fields.Datetime(
-        "Contact Before", copy=False, index="btree_not_null"
+        "Contact Before", copy=False, index="btree_not_null", readonly=True
     )
-    routing_first_touch_at = fields.Datetime("First Contact", copy=False)
-    routing_reassign_count = fields.Integer("Reassignments", copy=False)
-    routing_log_ids = fields.One2many("crm.routing.log", "lead_id", copy=False)
+    routing_first_touch_at = fields.Datetime("First Contact", copy=False, readonly=True)
+    routing_reassign_count = fields.Integer("Reassignments", copy=False, readonly=True)
+    routing_log_ids = fields.One2many(
+        "crm.routing.log", "lead_id", copy=False, readonly=True
+    )
     routing_overdue = fields.Boolean(
         compute="_compute_routing_overdue", search="_search_routing_overdue"
+    )
+    routing_time_left = fields.Char(
+        string="First Contact Due",
+        compute="_compute_routing_time_left",
+        help="Time left to contact the lead before routing hands it to someone "
+        "else, or how long it is overdue.",
+    )
+    routing_can_mark_contacted = fields.Boolean(
+        compute="_compute_routing_can_mark_contacted"
     )
     routing_summary = fields.Text(string="Routing", compute="_compute_routing_summary")
 
@@ -60,6 +86,46 @@ class CrmLead(models.Model):
                 and not lead.routing_first_touch_at
                 and lead.routing_deadline < now
             )
+
+    @api.depends("routing_deadline", "routing_first_touch_at", "routing_state")
+    @api.depends_context("lang")
+    def _compute_routing_time_left(self):
+        """ "25 min left" or "overdue by 2 h" while the first contact is due."""
+        now = fields.Datetime.now()
+        Explainer = self.env["crm.routing.explainer"]
+        for lead in self:
+            if not lead._routing_waits_for_contact() or not lead.routing_deadline:
+                lead.routing_time_left = False
+                continue
+            minutes = (lead.routing_deadline - now).total_seconds() / 60
+            if minutes >= 0:
+                lead.routing_time_left = _(
+                    "%(duration)s left", duration=Explainer._duration(minutes)
+                )
+            else:
+                lead.routing_time_left = _(
+                    "Overdue by %(duration)s", duration=Explainer._duration(-minutes)
+                )
+
+    @api.depends("routing_state", "routing_first_touch_at", "user_id")
+    @api.depends_context("uid")
+    def _compute_routing_can_mark_contacted(self):
+        manager = self.env.user.has_group("sales_team.group_sale_manager")
+        for lead in self:
+            lead.routing_can_mark_contacted = lead._routing_waits_for_contact() and (
+                manager or self.env.user in lead._routing_contact_keepers()
+            )
+
+    def _routing_waits_for_contact(self):
+        self.ensure_one()
+        return self.routing_state in TOUCH_STATES and not self.routing_first_touch_at
+
+    def _routing_contact_keepers(self):
+        """Besides sales managers, who may mark the lead contacted: its
+        salesperson, the leader its rule escalates to, its team's leader."""
+        self.ensure_one()
+        lead = self.sudo()
+        return lead.user_id | lead.routing_rule_id.manager_id | lead.team_id.user_id
 
     def _search_routing_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
@@ -127,6 +193,7 @@ class CrmLead(models.Model):
         salesperson to the creator, see :meth:`_routing_keeps_creator`. A lead
         that is not routed remembers why (its Routing tab says it).
         """
+        self._routing_check_protected(vals_list)
         to_route = self._routing_prepare_create(vals_list)
         leads = super().create(vals_list)
         wanted = leads.browse(
@@ -135,6 +202,74 @@ class CrmLead(models.Model):
         if wanted:
             self.env["crm.routing.dispatcher"]._route(wanted, track=False)
         return leads
+
+    def web_save(self, vals, specification, next_id=None):
+        """A lead the creator just saved and routing gave to someone else
+        (leads created by salespeople routed, see the company setting) is shown
+        to them once as saved, with its Routing tab saying who got it, instead
+        of an access error: a salesperson who sees only their own leads can
+        no longer read it."""
+        if self or next_id:
+            return super().web_save(vals, specification, next_id=next_id)
+        lead = self.create(vals)
+        try:
+            lead.check_access("read")
+        except AccessError:
+            if lead.sudo().routing_state == "none":
+                raise
+            lead = lead.sudo()
+        return lead.with_context(bin_size=True).web_read(specification)
+
+    @api.model
+    def _routing_check_protected(self, vals_list):
+        """Refuse routing fields written by anyone but routing or a manager.
+
+        Checked on what the caller sent (values and ``default_`` context
+        keys), before routing adds its own; readonly on screens is not enough
+        for the external API.
+        """
+        if self.env.su or self.env.user.has_group("sales_team.group_sale_manager"):
+            return
+        sent = {key for vals in vals_list for key in vals} | {
+            key[len("default_") :]
+            for key in self.env.context
+            if key.startswith("default_routing_")
+        }
+        forged = sent.intersection(PROTECTED_FIELDS)
+        if forged:
+            raise AccessError(
+                _(
+                    "Only routing and sales managers set the routing of a lead "
+                    "(%(fields)s). Use Mark as contacted to record a first contact.",
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env)
+                        for name in sorted(forged)
+                    ),
+                )
+            )
+
+    @api.model
+    def _routing_check_salesperson(self, vals_list):
+        """A salesperson given at creation must be able to sell: an archived
+        or portal user would hold the lead where nobody works on it."""
+        user_ids = {vals.get("user_id") for vals in vals_list} - {None, False}
+        if not user_ids:
+            return
+        users = self.env["res.users"].sudo().with_context(active_test=False)
+        unfit = (
+            users.browse(sorted(user_ids))
+            .exists()
+            .filtered(lambda user: not user.active or user.share)
+        )
+        if unfit:
+            raise ValidationError(
+                _(
+                    "%(names)s cannot be the salesperson of a lead: only active "
+                    "internal users can. Leave the Salesperson empty to let routing "
+                    "choose.",
+                    names=", ".join(unfit.mapped("name")),
+                )
+            )
 
     @api.model
     def _routing_prepare_create(self, vals_list):
@@ -145,6 +280,8 @@ class CrmLead(models.Model):
             for company in self.env["res.company"].sudo().browse(sorted(company_ids))
         }
         default_on = self.env.company.routing_auto_assign
+        if any(routing_on.values()) or default_on:
+            self._routing_check_salesperson(vals_list)
         context_user = self.env.context.get("default_user_id")
         keeps_creator = None  # asked once, only when needed
         decisions = []
@@ -152,17 +289,21 @@ class CrmLead(models.Model):
             if not routing_on.get(vals.get("company_id"), default_on):
                 decisions.append(False)
                 continue
-            if "user_id" in vals or context_user:
-                if vals.get("user_id") or ("user_id" not in vals and context_user):
-                    vals.setdefault("routing_skip_reason", "given")
-                    decisions.append(False)
-                else:
-                    decisions.append(True)
+            given = vals.get("user_id") if "user_id" in vals else context_user
+            if given and given != self.env.uid:
+                vals.setdefault("routing_skip_reason", "given")
+                decisions.append(False)
                 continue
+            if "user_id" in vals and not given:
+                decisions.append(True)  # explicitly empty: route it
+                continue
+            # No salesperson, or the creator (the default a form fills in).
             if keeps_creator is None:
                 keeps_creator = self._routing_keeps_creator()
             if keeps_creator:
                 vals.setdefault("routing_skip_reason", "creator")
+            elif given:
+                vals["user_id"] = False
             decisions.append(not keeps_creator)
         return decisions
 
@@ -214,6 +355,36 @@ class CrmLead(models.Model):
             },
         }
 
+    def action_route_confirm(self):
+        """Route now from the list: several leads that already have a
+        salesperson are routed only after the manager confirms."""
+        if len(self) > 1 and self.filtered("user_id"):
+            wizard = self.env["crm.routing.reroute"].create(
+                {"lead_ids": [(6, 0, self.ids)]}
+            )
+            return {
+                "type": "ir.actions.act_window",
+                "name": _("Route leads now"),
+                "res_model": "crm.routing.reroute",
+                "res_id": wizard.id,
+                "view_mode": "form",
+                "target": "new",
+            }
+        return self.action_route()
+
+    def _routing_past_first_stage(self):
+        """Leads whose stage comes after the first stage of their team's
+        pipeline: someone is working on them."""
+        past = self.browse()
+        for team, leads in self.grouped("team_id").items():
+            first = self._stage_find(team_id=team.id, domain=[("fold", "=", False)])
+            past |= leads.filtered(
+                lambda lead, first=first: lead.stage_id
+                and first
+                and lead.stage_id.sequence > first.sequence
+            )
+        return past
+
     # ------------------------------------------------------------------ first touch
     # The first contact stops the clock: the earliest of an activity done, a
     # message or email posted, or a stage change by the assignee, or the "Mark
@@ -236,6 +407,7 @@ class CrmLead(models.Model):
         return leads
 
     def write(self, vals):
+        self._routing_check_protected([vals])
         touched = self.browse()
         if vals.get("stage_id"):
             touched = self.filtered(
@@ -317,12 +489,7 @@ class CrmLead(models.Model):
         user = self.env.user
         if not user.has_group("sales_team.group_sale_manager"):
             for lead in self:
-                leaders = (
-                    lead.user_id
-                    | lead.sudo().routing_rule_id.manager_id
-                    | lead.sudo().team_id.user_id
-                )
-                if user not in leaders:
+                if user not in lead._routing_contact_keepers():
                     raise AccessError(
                         _(
                             "Only %(owner)s or a sales manager can mark “%(lead)s” "
@@ -331,5 +498,22 @@ class CrmLead(models.Model):
                             lead=lead.display_name,
                         )
                     )
-        self._routing_first_touch(user=False)
-        return True
+        done = self._routing_first_touch(user=False)
+        if len(self) == 1:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Lead routing"),
+                "message": _(
+                    "%(count)s of %(total)s leads marked as contacted (the others "
+                    "were not waiting for a first contact).",
+                    count=len(done),
+                    total=len(self),
+                ),
+                "type": "success" if done else "warning",
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }

@@ -9,6 +9,7 @@ loses a lead nor blocks the others (:meth:`_isolated`).
 """
 
 import logging
+from datetime import datetime, time, timedelta
 
 from psycopg2 import errors as pg_errors
 
@@ -75,6 +76,26 @@ class CrmRoutingDispatcher(models.AbstractModel):
             leads, lambda batch: self._route_batch(batch, **options), self._mark_failed
         )
 
+    @api.model
+    def _route_demo(self, lead_ids):
+        """Demo data only: route as on a weekday afternoon in Europe (morning
+        in the Americas), whatever the hour of the install, so the demo shows
+        how leads spread over a team at work; then restart each deadline
+        clock from now so the leads are not overdue at once."""
+        real_now = fields.Datetime.now()
+        moment = datetime.combine(real_now.date(), time(14, 30))
+        while moment > real_now or moment.weekday() >= 5:
+            moment -= timedelta(days=1)
+        leads = self.env["crm.lead"].sudo().browse(lead_ids)
+        decisions = self._route(leads, now=moment, track=False)
+        shift = real_now - moment
+        for lead in leads.filtered("routing_assigned_at"):
+            vals = {"routing_assigned_at": real_now}
+            if lead.routing_deadline:
+                vals["routing_deadline"] = lead.routing_deadline + shift
+            lead.write(vals)
+        return decisions
+
     def _serialize(self):
         """Take routing's lock until this transaction ends: decisions are taken
         one at a time, each seeing every earlier one committed (with the live
@@ -83,11 +104,27 @@ class CrmRoutingDispatcher(models.AbstractModel):
         self.env.cr.execute("SELECT pg_advisory_xact_lock(%s)", [ROUTING_LOCK])
 
     def _route_batch(self, leads, *, event, now, trigger, track, notify, quiet_requeue):
-        Facts, Writer = self.env["crm.routing.facts"], self.env["crm.routing.writer"]
+        Writer = self.env["crm.routing.writer"]
         decisions = []
-        for company, company_leads in leads.grouped(
-            lambda lead: lead.company_id or self.env.company
-        ).items():
+        for facts, result in self._decide(
+            leads, event=event, now=now, quiet_requeue=quiet_requeue
+        ):
+            Writer._apply(facts, result, trigger=trigger, track=track, notify=notify)
+            decisions += result.decisions
+        return decisions
+
+    @api.model
+    def _decide(self, leads, *, event="assign", now=None, quiet_requeue=False):
+        """Gather the facts and take the decisions, company by company, without
+        writing anything: yields ``(facts, result)``. Routing writes them; a
+        preview (how many leads would change hands) only reads them."""
+        Facts = self.env["crm.routing.facts"]
+        now = now or fields.Datetime.now()
+        for company, company_leads in (
+            leads.sudo()
+            .grouped(lambda lead: lead.company_id or self.env.company)
+            .items()
+        ):
             facts = Facts._gather(company, company_leads, event=event, now=now)
             result = engine.route_batch(
                 facts.engine_leads,
@@ -100,9 +137,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 quiet_requeue=quiet_requeue,
                 broken=facts.broken,
             )
-            Writer._apply(facts, result, trigger=trigger, track=track, notify=notify)
-            decisions += result.decisions
-        return decisions
+            yield facts, result
 
     @api.model
     def _isolated(self, records, func, on_fail):

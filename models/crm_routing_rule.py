@@ -6,7 +6,7 @@ from odoo.tools import SQL
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import dateutil, safe_eval, time
 
-from ..routing import strategies
+from ..routing import domains, strategies
 
 FALLBACKS = [
     ("next_rule", "Try the next rule"),
@@ -116,7 +116,9 @@ class CrmRoutingRule(models.Model):
     )
     sla_minutes = fields.Integer(
         string="First Contact Within (min)",
-        help="Deadline for the first contact. 0: no deadline.",
+        default=lambda self: self.env.company.routing_default_sla_minutes,
+        help="Deadline for the first contact. 0: no deadline. New rules start "
+        "with the company's default (CRM settings, Lead Routing).",
     )
     sla_off_hours = fields.Selection(
         [
@@ -156,6 +158,14 @@ class CrmRoutingRule(models.Model):
             "mail.mail_activity_data_todo", raise_if_not_found=False
         ),
     )
+    shadowed_by_id = fields.Many2one(
+        "crm.routing.rule",
+        string="Taken Earlier By",
+        compute="_compute_shadowed_by",
+        help="An earlier active rule whose filter takes every lead this rule's "
+        "filter matches.",
+    )
+    shadow_warning = fields.Char(string="Warning", compute="_compute_shadowed_by")
     matching_lead_count = fields.Integer(
         compute="_compute_matching_lead_count", string="Matching Open Leads"
     )
@@ -172,6 +182,49 @@ class CrmRoutingRule(models.Model):
                 )
             except Exception:  # noqa: BLE001 - an invalid draft domain counts 0
                 rule.matching_lead_count = 0
+
+    @api.depends("lead_domain", "sequence", "active", "company_id")
+    def _compute_shadowed_by(self):
+        """Name the earlier rule that leaves this one only its leftovers.
+
+        Rules are tried in order: when an earlier active rule of the same
+        company (or of all companies) matches every lead this rule matches,
+        this rule only gets a lead that rule finds nobody for.
+        """
+        active = self.search([("active", "=", True)], order="sequence, id")
+        parsed = {}
+        for rule in active | self:
+            try:
+                parsed[rule.id] = parse_lead_domain(self.env, rule.lead_domain)
+            except Exception:  # noqa: BLE001 - a broken filter covers nothing
+                parsed[rule.id] = None
+        for rule in self:
+            earlier = [
+                (other, parsed[other.id])
+                for other in active
+                if other != rule
+                and parsed[other.id] is not None
+                and (other.sequence, other.id)
+                < (rule.sequence, rule._origin.id or float("inf"))
+                and (not other.company_id or other.company_id == rule.company_id)
+            ]
+            mine = parsed.get(rule.id)
+            cover = (
+                domains.first_covering(mine, earlier)
+                if rule.active and mine is not None
+                else None
+            )
+            rule.shadowed_by_id = cover
+            rule.shadow_warning = (
+                _(
+                    "“%(rule)s” comes first and takes every lead this rule's filter "
+                    "matches: this rule only gets the leads “%(rule)s” finds nobody "
+                    "for. Move this rule up or narrow the earlier filter.",
+                    rule=cover.name,
+                )
+                if cover
+                else False
+            )
 
     def _compute_log_count(self):
         counts = dict(
@@ -196,6 +249,21 @@ class CrmRoutingRule(models.Model):
                         "Rule “%(rule)s” uses the strategy “Specific salesperson”: "
                         "choose the Salesperson.",
                         rule=rule.name,
+                    )
+                )
+
+    @api.constrains("strategy", "user_ids", "team_id")
+    def _check_has_people(self):
+        for rule in self:
+            if rule.strategy != "fixed_user" and not (rule.user_ids or rule.team_id):
+                raise ValidationError(
+                    _(
+                        "Rule “%(rule)s” has nobody to give leads to: choose the "
+                        "salespeople in “%(pool)s” or a “%(team)s” whose members "
+                        "take the leads.",
+                        rule=rule.name,
+                        pool=self._fields["user_ids"]._description_string(self.env),
+                        team=self._fields["team_id"]._description_string(self.env),
                     )
                 )
 

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 
 from .crm_routing_rule import check_lead_domain
 
@@ -38,6 +38,7 @@ class CrmRoutingSkill(models.Model):
     )
     user_skill_ids = fields.One2many("crm.routing.user.skill", "skill_id")
     user_count = fields.Integer(compute="_compute_user_count", string="Salespeople")
+    need_summary = fields.Char(string="Needed By", compute="_compute_need_summary")
 
     _sql_constraints = [
         (
@@ -57,6 +58,16 @@ class CrmRoutingSkill(models.Model):
         }
         for skill in self:
             skill.user_count = counts.get(skill.id, 0)
+
+    @api.depends("lead_domain")
+    def _compute_need_summary(self):
+        """Say who needs the skill: without a filter, only the leads of rules
+        that ask for it (not "all records", as the domain widget would say)."""
+        for skill in self:
+            if skill.lead_domain and skill.lead_domain.strip() not in ("[]", ""):
+                skill.need_summary = _("Leads that match its filter")
+            else:
+                skill.need_summary = _("Only leads of rules that require it")
 
     @api.constrains("lead_domain")
     def _check_lead_domain(self):

@@ -20,6 +20,7 @@ class TestRoutingConstraints(TransactionCase):
         )
 
     def rule(self, **vals):
+        vals.setdefault("user_ids", [(6, 0, self.seller.ids)])
         return self.env["crm.routing.rule"].create({"name": "R", **vals})
 
     def test_rule_domain_that_does_not_parse(self):
@@ -102,7 +103,9 @@ class TestRoutingAccess(TransactionCase):
             cls.env, "acc_manager", groups="sales_team.group_sale_manager"
         )
         cls.portal = new_test_user(cls.env, "acc_portal", groups="base.group_portal")
-        cls.rule = cls.env["crm.routing.rule"].create({"name": "Visible"})
+        cls.rule = cls.env["crm.routing.rule"].create(
+            {"name": "Visible", "user_ids": [(6, 0, cls.seller.ids)]}
+        )
         cls.skill = cls.env["crm.routing.skill"].create({"name": "Polish"})
         Lead = cls.env["crm.lead"].with_context(tracking_disable=True)
         cls.own_lead = Lead.create({"name": "own", "user_id": cls.seller.id})
@@ -176,7 +179,12 @@ class TestRoutingAccess(TransactionCase):
     def test_other_company_records_are_invisible(self):
         other_co = self.env["res.company"].create({"name": "Elsewhere"})
         hidden = self.env["crm.routing.rule"].create(
-            {"name": "Hidden", "company_id": other_co.id}
+            {
+                "name": "Hidden",
+                "company_id": other_co.id,
+                "strategy": "fixed_user",
+                "fixed_user_id": self.env.ref("base.user_admin").id,
+            }
         )
         hidden_skill = self.env["crm.routing.skill"].create(
             {"name": "Hidden", "company_id": other_co.id}
@@ -234,6 +242,7 @@ class TestRoutingViews(TransactionCase):
             form.lead_domain = "[('expected_revenue', '>', 5000)]"
             form.strategy = "weighted"
             form.fairness_floor = 40
+            form.team_id = self.env.ref("sales_team.team_sales_department")
         rule = form.save()
         self.assertEqual(rule.strategy, "weighted")
         self.assertEqual(rule.lead_domain, "[('expected_revenue', '>', 5000)]")

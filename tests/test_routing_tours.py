@@ -1,0 +1,176 @@
+"""Every routing screen, clicked through in Chromium as each role that can
+open it: a salesperson who sees their own documents, one who sees all, and a
+sales manager; on a routed lead that colleagues follow, in a company where
+some of them also work for a second company; with score sharing off and on.
+
+A tour fails on an error dialog or a console error; ``./dev test`` also fails
+on any WARNING or ERROR the server logs while they run.
+"""
+
+import json
+import logging
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import WAIT_FOR_VIEW, safe_domain
+
+_logger = logging.getLogger(__name__)
+PIPELINE = "/odoo/action-crm.crm_lead_action_pipeline"
+
+
+@tagged("post_install", "-at_install", "crm_lead_routing")
+class TestRoutingTours(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.company = env.company
+        cls.company.write({"routing_auto_assign": True, "routing_score_share": False})
+        cls.branch = env["res.company"].create({"name": "Tour Branch"})
+        env["crm.team"].search([]).write({"assignment_domain": False})
+
+        def person(login, name, group, both=False):
+            user = new_test_user(
+                env,
+                login,
+                name=name,
+                email=f"{login}@example.com",
+                groups=f"{group},base.group_partner_manager",
+                tz="UTC",
+            )
+            if both:
+                user.company_ids |= cls.branch
+            return user
+
+        cls.own = person("tour_own", "Olga Own", "sales_team.group_sale_salesman")
+        cls.all = person(
+            "tour_all",
+            "Ahmed All",
+            "sales_team.group_sale_salesman_all_leads",
+            both=True,
+        )
+        cls.manager = person(
+            "tour_manager", "Mei Manager", "sales_team.group_sale_manager", both=True
+        )
+        cls.team = env["crm.team"].create({"name": "Tour Inbound"})
+        env["crm.team.member"].create(
+            [{"crm_team_id": cls.team.id, "user_id": u.id} for u in cls.own | cls.all]
+        )
+        env["crm.routing.rule"].search([]).active = False
+        cls.rule = env["crm.routing.rule"].create(
+            {
+                "name": "Tour inbound",
+                "strategy": "round_robin",
+                "team_id": cls.team.id,
+                "user_ids": [(6, 0, cls.own.ids)],
+                "sla_minutes": 30,
+                "respect_working_hours": False,
+            }
+        )
+        env["crm.routing.scorer"]._recompute()
+        cls.lead = env["crm.lead"].create(
+            {"name": "Tour: website enquiry", "type": "opportunity"}
+        )
+        assert cls.lead.user_id == cls.own, "the tour lead was not routed to Olga"
+        # Colleagues follow it: the manager and a salesperson of two companies.
+        cls.lead.message_subscribe(partner_ids=(cls.manager | cls.all).partner_id.ids)
+
+    # ---------------------------------------------------------------- helpers
+    def open_screen(self, login, path, target, click=None):
+        code = WAIT_FOR_VIEW % {
+            "target": json.dumps(target),
+            "click": json.dumps(click),
+        }
+        try:
+            self.browser_js(path, code, login=login, timeout=60)
+        except AssertionError as exc:
+            raise AssertionError(f"As {login}, {path} failed: {exc}") from None
+
+    def open_every_routing_screen(self, user):
+        """Each view of each action behind a routing menu the user sees, and
+        the pipeline's kanban and list with the first-contact clock."""
+        menus = self.env["ir.ui.menu"].browse(
+            self.env["ir.model.data"]
+            .search([("module", "=", "crm_lead_routing"), ("model", "=", "ir.ui.menu")])
+            .mapped("res_id")
+        )
+        visible = menus.with_user(user)._visible_menu_ids()
+        actions = menus.filtered(lambda m: m.id in visible and m.action).mapped(
+            "action"
+        )
+        opened = 0
+        for action in actions:
+            xmlid = action.get_external_id()[action.id]
+            for view_type in action.view_mode.split(","):
+                path = f"/odoo/action-{xmlid}"
+                if view_type == "form":
+                    record = (
+                        self.env[action.res_model]
+                        .with_user(user)
+                        .search(safe_domain(action.domain), limit=1)
+                    )
+                    if not record:
+                        continue
+                    path = f"{path}/{record.id}"
+                else:
+                    path = f"{path}?view_type={view_type}"
+                with self.subTest(login=user.login, action=xmlid, view=view_type):
+                    self.open_screen(user.login, path, f".o_{view_type}_view")
+                    opened += 1
+        for view_type in ("kanban", "list"):
+            self.open_screen(
+                user.login, f"{PIPELINE}?view_type={view_type}", f".o_{view_type}_view"
+            )
+        return opened
+
+    def tour(self, user, path, name):
+        self.start_tour(path, name, login=user.login, timeout=90)
+
+    def lead_path(self, lead=None):
+        return f"{PIPELINE}/{(lead or self.lead).id}"
+
+    # ---------------------------------------------------------------- roles
+    def test_salesperson_own_documents(self):
+        for share in (False, True):
+            self.company.routing_score_share = share
+            with self.subTest(score_sharing=share):
+                self.assertGreaterEqual(self.open_every_routing_screen(self.own), 1)
+                self.tour(self.own, "/odoo", "crm_lead_routing_preferences")
+        self.tour(self.own, f"{PIPELINE}/new", "crm_lead_routing_create_lead")
+        created = self.env["crm.lead"].search(
+            [("name", "=", "Tour: warehouse scanners")]
+        )
+        self.assertEqual(created.user_id, self.own)
+        self.assertEqual(created.routing_skip_reason, "creator")
+        # Marked contacted first: a note by the assignee would stop the clock too.
+        self.tour(self.own, self.lead_path(), "crm_lead_routing_mark_contacted")
+        self.assertTrue(self.lead.routing_first_touch_at)
+        self.tour(self.own, self.lead_path(), "crm_lead_routing_note_on_routed_lead")
+        self.assertTrue(
+            any(
+                "demo on Friday" in body
+                for body in self.lead.message_ids.mapped("body")
+            )
+        )
+
+    def test_salesperson_all_documents(self):
+        for share in (False, True):
+            self.company.routing_score_share = share
+            with self.subTest(score_sharing=share):
+                self.open_every_routing_screen(self.all)
+        # A colleague's lead: they read it and note on it, cannot stop its clock.
+        self.tour(self.all, self.lead_path(), "crm_lead_routing_note_on_routed_lead")
+        self.assertFalse(self.lead.with_user(self.all).routing_can_mark_contacted)
+        self.assertFalse(self.lead.routing_first_touch_at)
+        self.tour(self.all, f"{PIPELINE}/new", "crm_lead_routing_create_lead")
+
+    def test_sales_manager(self):
+        # CRM settings are the administrator's (Settings rights); test_routing_ui
+        # opens them.
+        self.assertGreaterEqual(self.open_every_routing_screen(self.manager), 8)
+        self.tour(
+            self.manager, self.lead_path(), "crm_lead_routing_note_on_routed_lead"
+        )
+        self.tour(self.manager, self.lead_path(), "crm_lead_routing_mark_contacted")
+        self.assertTrue(self.lead.routing_first_touch_at)
+        self.tour(self.manager, f"{PIPELINE}/new", "crm_lead_routing_create_lead")
