@@ -54,6 +54,21 @@ class CrmRoutingLog(models.Model):
         string="Candidates", compute="_compute_details_html", sanitize=True
     )
 
+    @api.depends("event", "lead_id", "user_id")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        """ "Robotics line retrofit: Assigned to Sofia Marchetti" (a breadcrumb
+        or a dialog title), not the event's code."""
+        labels = dict(self._fields["event"]._description_selection(self.env))
+        for log in self:
+            line = log.sudo()
+            event = labels.get(line.event, line.event)
+            if line.user_id and line.event in ("assign", "reassign", "escalate"):
+                event = _("%(event)s to %(user)s", event=event, user=line.user_id.name)
+            log.display_name = _(
+                "%(lead)s: %(event)s", lead=line.lead_id.name, event=event
+            )
+
     @api.depends("details")
     @api.depends_context("lang")
     def _compute_reason(self):

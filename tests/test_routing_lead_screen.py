@@ -80,6 +80,11 @@ class TestRoutingLeadScreen(RoutingCase):
         ]
         self.assertIn("routing_time_left", kanban)
 
+    def test_a_log_line_is_titled_in_words(self):
+        lead = self.route_one()
+        log = lead.routing_log_ids[:1]
+        self.assertEqual(log.display_name, "Lead 0: Assigned to Alice")
+
     # ------------------------------------------------------------- Route now
     def test_route_now_on_owned_leads_asks_first_and_counts_changes(self):
         self.rule.user_ids = self.alice | self.bob

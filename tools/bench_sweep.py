@@ -112,10 +112,11 @@ def insert_leads(env, n, n_overdue, users, team, rule, now):
         SQL(
             """
             INSERT INTO crm_routing_log (lead_id, company_id, rule_id, user_id, event,
-                                         reason, create_date, write_date,
+                                         details, create_date, write_date,
                                          create_uid, write_uid)
             SELECT id, company_id, routing_rule_id, user_id, 'assign',
-                   'Bench', routing_assigned_at, routing_assigned_at, %s, %s
+                   '{"v": 2, "event": "assign", "code": "bench"}'::jsonb,
+                   routing_assigned_at, routing_assigned_at, %s, %s
               FROM crm_lead
              WHERE id = ANY(%s) AND routing_state <> 'none'
             """,
