@@ -135,8 +135,9 @@ def creator(ctx, index, quota, phase, out_path, deadline):
                 "email_from": f"buyer{seq}@acct{rnd.randrange(150)}.example.com",
                 "expected_revenue": rnd.choice((500, 5000, 20000, 80000)),
             }
-            if company == company_off:
-                vals["team_id"] = ctx["team_off"]
+            # The integration's own team in each company (Odoo's default
+            # team would be any team the user sees, of either company).
+            vals["team_id"] = ctx["team_off" if company == company_off else "team_on"]
             out.append(vals)
         return out
 
@@ -407,6 +408,7 @@ def configure(args, addons):
             "company_on": company.id,
             "company_off": baseline.id,
             "team_off": team_off.id,
+            "team_on": team.id,
             "integration": integration.id,
             "manager": manager_user.id,
             "rules": rule_records.ids,
@@ -460,18 +462,29 @@ class Server:
             "--log-level",
             "info",
         ]
-        self.proc = subprocess.Popen(cmd, start_new_session=True)  # noqa: S603
+        env = dict(os.environ)
+        if len(odoo_cmd) == 2:  # a source tree's odoo-bin: make odoo importable
+            env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(Path(odoo_cmd[1]).parent), env.get("PYTHONPATH")])
+            )
+        self.proc = subprocess.Popen(cmd, start_new_session=True, env=env)  # noqa: S603
 
     @staticmethod
     def launcher(odoo_cmd, workdir):
         """Odoo's master starts its long-polling server as ``python argv[0]
-        gevent ...``: ``python -c ...`` has no argv[0] to run, so Odoo is
-        started from a two-line script instead."""
-        if len(odoo_cmd) == 3 and odoo_cmd[1] == "-c":
-            script = Path(workdir) / "odoo-bin"
-            script.write_text("import odoo.cli\nodoo.cli.main()\n")
-            return [odoo_cmd[0], str(script)]
-        return odoo_cmd
+        gevent ...`` and starts it again whenever it exits. The load test
+        needs none (no browser): Odoo is started from a small script whose
+        ``gevent`` process only waits to be stopped with the others."""
+        script = Path(workdir) / "odoo-bin"
+        script.write_text(
+            "import signal, sys\n"
+            "if sys.argv[1:2] == ['gevent']:\n"
+            "    signal.pause()\n"
+            "    sys.exit(0)\n"
+            "import odoo.cli\n"
+            "odoo.cli.main()\n"
+        )
+        return [odoo_cmd[0], str(script)]
 
     def wait_ready(self, seconds=90):
         end = time.time() + seconds
@@ -586,8 +599,9 @@ def run_phase(ctx, server, phase, leads, clients, time_limit, workdir, faults=()
             proc.join(timeout=max(deadline - time.time(), 0) + 10)
     finally:
         stop.set()
+        interrupted = sys.exc_info()[0] is not None
         for proc in procs + helpers:
-            proc.join(timeout=15)
+            proc.join(timeout=0 if interrupted else 15)
             if proc.is_alive():
                 proc.terminate()
                 proc.join(timeout=5)
@@ -597,6 +611,20 @@ def run_phase(ctx, server, phase, leads, clients, time_limit, workdir, faults=()
         if path.exists():
             records += [json.loads(line) for line in path.read_text().splitlines()]
     return records, seconds, notes
+
+
+def warm_up(ctx, rounds=3):
+    """Each worker loads the registry on its first request (seconds): load
+    it in all of them before anything is measured."""
+    mp = multiprocessing.get_context("spawn")
+    for _round in range(rounds):
+        with mp.Pool(8) as pool:
+            pool.starmap(warm_one, [(ctx,)] * 8)
+
+
+def warm_one(ctx):
+    call(ctx, "crm.lead", "search_count", [[]])
+    call(ctx, "crm.routing.rule", "search_read", [[]], {"fields": ["name"]})
 
 
 def fault_kill_worker(ctx, server):
@@ -946,13 +974,17 @@ def broken_rule_report(ctx):
     return lines
 
 
-def final_sweep(ctx, seconds=90):
-    """Wake the deadline cron until it leaves no lead overdue (bounded)."""
+def final_sweep(ctx, seconds=240):
+    """Wake the deadline cron until every deadline of the run has passed and
+    it left no lead overdue (bounded)."""
     end = time.time() + seconds
+    last_deadline = time.time() + SLA_MINUTES * 60 + 10
     left = None
     while time.time() < end:
         kick_cron(ctx)
         time.sleep(5)
+        if time.time() < last_deadline:
+            continue
         left = sql(
             ctx["db"],
             """SELECT count(*) FROM crm_lead
@@ -1004,6 +1036,7 @@ def main():
         ctx["manager_ctx"] = dict(
             ctx, uid=rpc(server.url, "common", "login", args.db, "load_manager", PASSWORD)
         )
+        warm_up(ctx)
         say(
             f"{args.clients} clients create {args.leads} routed leads (batches of "
             f"{BATCH} and single leads) plus baseline leads in the routing-off company; "
