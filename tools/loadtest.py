@@ -401,7 +401,9 @@ def configure(args, addons):
         rule_records = env["crm.routing.rule"].create(rules)
         sla_cron = env.ref("crm_lead_routing.ir_cron_routing_sla")
         queue_cron = env.ref("crm_lead_routing.ir_cron_routing_queue")
-        (sla_cron | queue_cron).write({"interval_number": 1, "interval_type": "minutes"})
+        (sla_cron | queue_cron).write(
+            {"interval_number": 1, "interval_type": "minutes"}
+        )
         cr.commit()
         return {
             "db": args.db,
@@ -412,7 +414,9 @@ def configure(args, addons):
             "integration": integration.id,
             "manager": manager_user.id,
             "rules": rule_records.ids,
-            "rule_names": dict(zip(rule_records.ids, rule_records.mapped("name"))),
+            "rule_names": dict(
+                zip(rule_records.ids, rule_records.mapped("name"), strict=False)
+            ),
             "sla_cron": sla_cron.id,
             "queue_cron": queue_cron.id,
             "daily_cap": daily_cap,
@@ -490,7 +494,9 @@ class Server:
         end = time.time() + seconds
         while time.time() < end:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"Odoo exited with {self.proc.returncode}; see {self.log}")
+                raise RuntimeError(
+                    f"Odoo exited with {self.proc.returncode}; see {self.log}"
+                )
             try:
                 rpc(self.url, "common", "version")
                 return
@@ -558,7 +564,9 @@ def run_phase(ctx, server, phase, leads, clients, time_limit, workdir, faults=()
     deadline = time.time() + time_limit
     stop = mp.Event()
     files, procs = [], []
-    shares = [leads // clients + (1 if i < leads % clients else 0) for i in range(clients)]
+    shares = [
+        leads // clients + (1 if i < leads % clients else 0) for i in range(clients)
+    ]
     started = time.time()
     for i, quota in enumerate(shares):
         path = Path(workdir) / f"{phase}-creator-{i}.jsonl"
@@ -589,7 +597,8 @@ def run_phase(ctx, server, phase, leads, clients, time_limit, workdir, faults=()
                 last_kick = time.time()
             if pending:
                 done = sql(
-                    ctx["db"], "SELECT count(*) FROM crm_lead WHERE name LIKE %s",
+                    ctx["db"],
+                    "SELECT count(*) FROM crm_lead WHERE name LIKE %s",
                     [f"L%-{phase}-%"],
                 )[0][0]
                 while pending and done >= pending[0][0] * leads:
@@ -694,7 +703,9 @@ def latency_rows(records, seconds):
                     "leads": sum(r["n"] for r in ok),
                     "median_ms": statistics.median(per_request) if ok else float("nan"),
                     "p95_ms": percentile(per_request, 0.95),
-                    "median_ms_lead": statistics.median(per_lead) if ok else float("nan"),
+                    "median_ms_lead": statistics.median(per_lead)
+                    if ok
+                    else float("nan"),
                 }
             )
     created = sum(
@@ -766,7 +777,10 @@ def check_database(ctx, records):
     creates = [r for r in records if r["kind"] in ("single", "batch")]
     told = {i for r in creates if "error" not in r for i in r["ids"]}
     existing = {
-        i for (i,) in sql(db, "SELECT id FROM crm_lead WHERE id = ANY(%s)", [sorted(told)])
+        i
+        for (i,) in sql(
+            db, "SELECT id FROM crm_lead WHERE id = ANY(%s)", [sorted(told)]
+        )
     }
     check(
         "every lead a client was told about exists",
@@ -823,7 +837,9 @@ def check_database(ctx, records):
         if last_event in ("assign", "reassign"):
             bad = user_id != last_user or state not in ("assigned", "escalated")
         else:
-            bad = bool(user_id) or state != {"queue": "queued"}.get(last_event, last_event)
+            bad = bool(user_id) or state != {"queue": "queued"}.get(
+                last_event, last_event
+            )
         if bad or count != reassigns:
             mismatch.append(lead_id)
     states = Counter(r[2] or "none" for r in rows)
@@ -858,7 +874,8 @@ def check_database(ctx, records):
         [SLA_MINUTES],
     )[0][0]
     sweeps = sql(
-        db, "SELECT count(*), count(DISTINCT lead_id) FROM crm_routing_log WHERE event = 'reassign'"
+        db,
+        "SELECT count(*), count(DISTINCT lead_id) FROM crm_routing_log WHERE event = 'reassign'",
     )[0]
     check(
         "no lead reassigned twice for one missed deadline",
@@ -887,10 +904,18 @@ def table(headers, rows):
         max(len(str(h)), *(len(str(row[i])) for row in rows)) if rows else len(str(h))
         for i, h in enumerate(headers)
     ]
-    line = "| " + " | ".join(str(h).ljust(w) for h, w in zip(headers, widths)) + " |"
+    line = (
+        "| "
+        + " | ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=False))
+        + " |"
+    )
     out = [line, "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     for row in rows:
-        out.append("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |")
+        out.append(
+            "| "
+            + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False))
+            + " |"
+        )
     return "\n".join(out)
 
 
@@ -960,8 +985,10 @@ def broken_rule_report(ctx):
     lines = [
         (
             "a broken rule is skipped, the others route",
-            "ok" if logs and states.get("assigned", 0) and not states.get("unroutable") else "FAILED",
-            f"leads of the broken rule's filter created after it broke: "
+            "ok"
+            if logs and states.get("assigned", 0) and not states.get("unroutable")
+            else "FAILED",
+            "leads of the broken rule's filter created after it broke: "
             + (", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "none"),
         )
     ]
@@ -1004,7 +1031,9 @@ def main():
     parser.add_argument(
         "--odoo-cmd", required=True, help="JSON list: the command that starts Odoo"
     )
-    parser.add_argument("--leads", type=int, default=5000, help="routed leads (phase 1)")
+    parser.add_argument(
+        "--leads", type=int, default=5000, help="routed leads (phase 1)"
+    )
     parser.add_argument("--clients", type=int, default=8, help="creating clients")
     parser.add_argument(
         "--fault-leads",
@@ -1012,10 +1041,15 @@ def main():
         help="routed leads of the fault phase (default: a fifth of --leads; 0: no faults)",
     )
     parser.add_argument(
-        "--faults", nargs="*", default=list(FAULTS), choices=list(FAULTS),
+        "--faults",
+        nargs="*",
+        default=list(FAULTS),
+        choices=list(FAULTS),
         help="faults of the second phase (default: all)",
     )
-    parser.add_argument("--time-limit", type=int, default=1200, help="seconds per phase")
+    parser.add_argument(
+        "--time-limit", type=int, default=1200, help="seconds per phase"
+    )
     args = parser.parse_args()
     odoo_cmd = json.loads(args.odoo_cmd)
     fault_leads = args.leads // 5 if args.fault_leads is None else args.fault_leads
@@ -1029,12 +1063,17 @@ def main():
     try:
         ctx = prepare_database(args, odoo_cmd, args.addons_path)
         server = Server(odoo_cmd, args.addons_path, args.db, workdir)
-        say(f"Odoo: --workers=4 --max-cron-threads=1 on {server.url} (log {server.log})")
+        say(
+            f"Odoo: --workers=4 --max-cron-threads=1 on {server.url} (log {server.log})"
+        )
         server.wait_ready()
         ctx["url"] = server.url
-        ctx["uid"] = rpc(server.url, "common", "login", args.db, "load_integration", PASSWORD)
+        ctx["uid"] = rpc(
+            server.url, "common", "login", args.db, "load_integration", PASSWORD
+        )
         ctx["manager_ctx"] = dict(
-            ctx, uid=rpc(server.url, "common", "login", args.db, "load_manager", PASSWORD)
+            ctx,
+            uid=rpc(server.url, "common", "login", args.db, "load_manager", PASSWORD),
         )
         warm_up(ctx)
         say(
@@ -1050,21 +1089,31 @@ def main():
             faults = [FAULTS[name] for name in args.faults]
             say(f"Fault phase: {fault_leads} leads with {', '.join(args.faults)}")
             fault_records, fault_seconds, notes = run_phase(
-                ctx, server, "F", fault_leads, args.clients, args.time_limit, workdir,
+                ctx,
+                server,
+                "F",
+                fault_leads,
+                args.clients,
+                args.time_limit,
+                workdir,
                 faults=sorted(faults, key=lambda f: f[0]),
             )
         say("Letting the deadline cron finish ...")
         left = final_sweep(ctx)
         broken = broken_rule_report(ctx)
-        say(f"\n## Load test: {args.clients} clients, {SALESPEOPLE} salespeople, "
-            f"{RULES} rules, first-contact deadline {SLA_MINUTES} min")
+        say(
+            f"\n## Load test: {args.clients} clients, {SALESPEOPLE} salespeople, "
+            f"{RULES} rules, first-contact deadline {SLA_MINUTES} min"
+        )
         rows = report_phase(
             f"Phase 1: {args.leads} routed leads, no faults", records, seconds, []
         )
         if fault_leads:
             report_phase(
                 f"Phase 2: {fault_leads} routed leads with faults",
-                fault_records, fault_seconds, notes,
+                fault_records,
+                fault_seconds,
+                notes,
             )
         checks = check_database(ctx, records + fault_records)
         checks += broken
@@ -1077,7 +1126,9 @@ def main():
             )
         )
         single_on, single_off = rows[0], rows[1]
-        ratio = single_on["p95_ms"] / single_off["p95_ms"] if single_off["requests"] else 0
+        ratio = (
+            single_on["p95_ms"] / single_off["p95_ms"] if single_off["requests"] else 0
+        )
         checks.append(
             (
                 "p95 of a routed single create within 1.5x routing off",
@@ -1108,7 +1159,9 @@ def main():
                 )
             )
         if ctx.get("broken_reason"):
-            say(f"\nLog line of a lead the broken rule would have taken:\n  {ctx['broken_reason']}")
+            say(
+                f"\nLog line of a lead the broken rule would have taken:\n  {ctx['broken_reason']}"
+            )
         if ctx.get("broken_problem"):
             say(f"The rule's form and list say:\n  {ctx['broken_problem']}")
         return 0 if all(c[1] == "ok" for c in checks) else 1
