@@ -5,7 +5,8 @@ deadline sweep, the queue). The work is elsewhere: facts are read by
 ``crm.routing.facts``, decisions taken by the pure engine (``routing/``) and
 written by ``crm.routing.writer``. This model holds the guarantees around
 them: one routing at a time (a transaction-level lock), and a fault never
-loses a lead nor blocks the others (:meth:`_isolated`).
+loses a lead nor blocks the others (:meth:`_isolated`); a failure of the
+database itself fails the request as a whole, never half of it.
 """
 
 import logging
