@@ -167,7 +167,6 @@ class CrmRoutingRule(models.Model):
     )
     shadow_warning = fields.Char(string="Warning", compute="_compute_shadowed_by")
     filter_problem = fields.Char(
-        string="Filter Problem",
         compute="_compute_filter_problem",
         help="Why this rule's filter no longer works on leads (a field an "
         "uninstalled module provided...): routing skips the rule until it is fixed.",
