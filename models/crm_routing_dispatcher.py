@@ -5,12 +5,14 @@ deadline sweep, the queue). The work is elsewhere: facts are read by
 ``crm.routing.facts``, decisions taken by the pure engine (``routing/``) and
 written by ``crm.routing.writer``. This model holds the guarantees around
 them: one routing at a time (a transaction-level lock), and a fault never
-loses a lead nor blocks the others (:meth:`_isolated`).
+loses a lead nor blocks the others (:meth:`_isolated`); a failure of the
+database itself fails the request as a whole, never half of it.
 """
 
 import logging
 from datetime import datetime, time, timedelta
 
+import psycopg2
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
@@ -25,6 +27,14 @@ RETRYABLE_ERRORS = (
     pg_errors.LockNotAvailable,
     pg_errors.DeadlockDetected,
 )
+# The database itself failed (connection cut, server shutting down, statement
+# cancelled): not the lead's fault. Marking the lead unroutable would keep it
+# out of every sweep for good (and the write fails on a dead connection
+# anyway): the whole request fails instead, the client gets the error and
+# nothing of the lead is kept.
+DATABASE_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
+# Errors routing never handles lead by lead: they go up to the caller.
+PROPAGATED_ERRORS = RETRYABLE_ERRORS + DATABASE_ERRORS
 # The advisory lock every routing transaction holds until it ends.
 ROUTING_LOCK = 0x524F5554  # "ROUT"
 # Candidates explained per decision in the log: the best eligible ones and the
@@ -146,12 +156,13 @@ class CrmRoutingDispatcher(models.AbstractModel):
         returned (lists, concatenated).
 
         Concurrency errors go up to the caller: Odoo retries the request, or
-        the cron runs again later.
+        the cron runs again later. So do failures of the database itself
+        (``DATABASE_ERRORS``): the request fails as a whole.
         """
         try:
             with self.env.cr.savepoint():
                 return list(func(records) or [])
-        except RETRYABLE_ERRORS:
+        except PROPAGATED_ERRORS:
             raise
         except Exception:  # noqa: BLE001 - isolated below, record by record
             if len(records) == 1:
@@ -162,7 +173,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     results += list(func(record) or [])
-            except RETRYABLE_ERRORS:
+            except PROPAGATED_ERRORS:
                 raise
             except Exception:  # noqa: BLE001 - recorded by on_fail
                 on_fail(record)

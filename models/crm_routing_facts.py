@@ -39,6 +39,7 @@ from odoo.tools import SQL
 
 from ..routing.facts import Candidate, Lead, Rule
 from ..routing.worktime import Attendance, WorkSchedule
+from .crm_routing_dispatcher import DATABASE_ERRORS
 from .crm_routing_rule import parse_lead_domain
 
 _logger = logging.getLogger(__name__)
@@ -257,6 +258,8 @@ class CrmRoutingFacts(models.AbstractModel):
                             [("id", "in", leads.ids), *domain]
                         )
                 matches[record.id] = set(matched.ids)
+            except DATABASE_ERRORS:
+                raise  # the connection, not the filter: see the dispatcher
             except Exception as exc:  # noqa: BLE001 - reported, never raised
                 _logger.warning(
                     "Lead routing: the filter of %s no longer works, skipped: %s",

@@ -166,6 +166,11 @@ class CrmRoutingRule(models.Model):
         "filter matches.",
     )
     shadow_warning = fields.Char(string="Warning", compute="_compute_shadowed_by")
+    filter_problem = fields.Char(
+        compute="_compute_filter_problem",
+        help="Why this rule's filter no longer works on leads (a field an "
+        "uninstalled module provided...): routing skips the rule until it is fixed.",
+    )
     matching_lead_count = fields.Integer(
         compute="_compute_matching_lead_count", string="Matching Open Leads"
     )
@@ -225,6 +230,29 @@ class CrmRoutingRule(models.Model):
                 if cover
                 else False
             )
+
+    @api.depends("lead_domain")
+    def _compute_filter_problem(self):
+        """Say on the rule what routing says in the log when it skips it.
+
+        Saving checks the filter, but a filter can break afterwards: a module
+        providing one of its fields is uninstalled, or it is changed in the
+        database. Routing then skips the rule (``crm.routing.facts``) and the
+        manager needs to see why on the rule itself.
+        """
+        Lead = self.env["crm.lead"].with_context(active_test=False)
+        for rule in self:
+            try:
+                Lead._search(parse_lead_domain(self.env, rule.lead_domain))
+            except Exception as exc:  # noqa: BLE001 - any failure is the problem
+                rule.filter_problem = _(
+                    "Routing skips this rule: %(problem)s. Fix its filter in "
+                    "“%(field)s”.",
+                    problem=self._filter_problem(exc),
+                    field=self._fields["lead_domain"]._description_string(self.env),
+                )
+            else:
+                rule.filter_problem = False
 
     def _compute_log_count(self):
         counts = dict(
