@@ -83,26 +83,50 @@ class CrmRoutingDispatcher(models.AbstractModel):
         self.env.cr.execute("SELECT pg_advisory_xact_lock(%s)", [ROUTING_LOCK])
 
     def _route_batch(self, leads, *, event, now, trigger, track, notify, quiet_requeue):
-        Facts, Writer = self.env["crm.routing.facts"], self.env["crm.routing.writer"]
+        Writer = self.env["crm.routing.writer"]
         decisions = []
         for company, company_leads in leads.grouped(
             lambda lead: lead.company_id or self.env.company
         ).items():
-            facts = Facts._gather(company, company_leads, event=event, now=now)
-            result = engine.route_batch(
-                facts.engine_leads,
-                facts.candidates,
-                facts.engine_rules,
-                facts.state,
+            facts, result = self._decide(
+                company,
+                company_leads,
                 event=event,
-                explain_limit=EXPLAIN_LIMIT,
                 now=now,
                 quiet_requeue=quiet_requeue,
-                broken=facts.broken,
             )
             Writer._apply(facts, result, trigger=trigger, track=track, notify=notify)
             decisions += result.decisions
         return decisions
+
+    @api.model
+    def _decide(
+        self, company, leads, *, event="assign", now, rules=None, live=True,
+        quiet_requeue=False,
+    ):  # fmt: skip
+        """``(facts, result)``: what routing ``leads`` of ``company`` at ``now``
+        would decide, without writing anything.
+
+        Live routing writes the result (``crm.routing.writer``); the preview
+        (``crm.routing.preview``) only shows it, with ``live=False`` and
+        possibly other ``rules``: the same facts and the same engine, so the
+        same decisions.
+        """
+        facts = self.env["crm.routing.facts"]._gather(
+            company, leads, event=event, now=now, rules=rules, live=live
+        )
+        result = engine.route_batch(
+            facts.engine_leads,
+            facts.candidates,
+            facts.engine_rules,
+            facts.state,
+            event=event,
+            explain_limit=EXPLAIN_LIMIT,
+            now=now,
+            quiet_requeue=quiet_requeue,
+            broken=facts.broken,
+        )
+        return facts, result
 
     @api.model
     def _isolated(self, records, func, on_fail):

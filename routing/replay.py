@@ -110,7 +110,9 @@ class Summary:
 
     per_user: dict  # user id -> leads
     targets: dict  # user id -> target share
-    per_rule: dict  # rule id -> Counter(matched, assigned, queued, unroutable, fell_through)
+    per_rule: (
+        dict  # rule id -> Counter(matched, assigned, queued, unroutable, fell_through)
+    )
     gap_user_id: int | None = None
     largest_gap: float = 0.0
     gini: float = 0.0

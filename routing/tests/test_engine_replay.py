@@ -76,17 +76,13 @@ def test_no_gap_when_leads_follow_the_targets(weights, factor):
     st.dictionaries(st.integers(1, 9), st.integers(0, 50)),
     st.dictionaries(st.integers(1, 9), st.floats(0, 1)),
 )
-def test_gap_is_a_share_difference_and_names_someone_when_there_are_leads(
-    got, targets
-):
+def test_gap_is_a_share_difference_and_names_someone_when_there_are_leads(got, targets):
     who, gap = fairness.largest_share_gap(got, targets)
     assert 0.0 <= gap <= 1.0 + 1e-9
     if sum(got.values()):
         assert who in set(got) | set(targets)
         shares = fairness.shares(got)
-        assert gap == pytest.approx(
-            abs(shares.get(who, 0.0) - targets.get(who, 0.0))
-        )
+        assert gap == pytest.approx(abs(shares.get(who, 0.0) - targets.get(who, 0.0)))
     else:
         assert (who, gap) == (None, 0.0)
 
