@@ -54,10 +54,10 @@ class CrmRoutingPreview(models.TransientModel):
         string="Existing Lead",
         help="Test a lead you already have; leave empty to describe one below.",
     )
-    expected_revenue = fields.Float(string="Expected Revenue")
-    country_id = fields.Many2one("res.country", string="Country")
+    expected_revenue = fields.Float()
+    country_id = fields.Many2one("res.country")
     lang_id = fields.Many2one("res.lang", string="Language")
-    source_id = fields.Many2one("utm.source", string="Source")
+    source_id = fields.Many2one("utm.source")
     team_id = fields.Many2one("crm.team", string="Sales Team")
     tag_ids = fields.Many2many(
         "crm.tag", "crm_routing_preview_tag_rel", "preview_id", "tag_id", string="Tags"

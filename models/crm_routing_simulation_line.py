@@ -21,7 +21,6 @@ class CrmRoutingSimulationLine(models.Model):
 
     simulation_id = fields.Many2one(
         "crm.routing.simulation",
-        string="Simulation",
         required=True,
         ondelete="cascade",
         index=True,
@@ -30,13 +29,9 @@ class CrmRoutingSimulationLine(models.Model):
     company_id = fields.Many2one(
         related="simulation_id.company_id", store=True, readonly=True
     )
-    lead_id = fields.Many2one(
-        "crm.lead", string="Lead", ondelete="cascade", readonly=True
-    )
+    lead_id = fields.Many2one("crm.lead", ondelete="cascade", readonly=True)
     lead_create_date = fields.Datetime(string="Lead Created On", readonly=True)
-    rule_id = fields.Many2one(
-        "crm.routing.rule", string="Rule", ondelete="set null", readonly=True
-    )
+    rule_id = fields.Many2one("crm.routing.rule", ondelete="set null", readonly=True)
     user_id = fields.Many2one(
         "res.users", string="Simulated Salesperson", ondelete="set null", readonly=True
     )
