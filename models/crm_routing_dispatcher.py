@@ -116,7 +116,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
     def _route_batch(self, leads, *, event, now, trigger, track, notify, quiet_requeue):
         Writer = self.env["crm.routing.writer"]
         decisions = []
-        for facts, result in self._decide(
+        for facts, result in self._decide_all(
             leads, event=event, now=now, quiet_requeue=quiet_requeue
         ):
             Writer._apply(facts, result, trigger=trigger, track=track, notify=notify)
@@ -124,30 +124,53 @@ class CrmRoutingDispatcher(models.AbstractModel):
         return decisions
 
     @api.model
-    def _decide(self, leads, *, event="assign", now=None, quiet_requeue=False):
-        """Gather the facts and take the decisions, company by company, without
+    def _decide_all(self, leads, *, event="assign", now=None, quiet_requeue=False):
+        """Take the decisions for ``leads``, company by company, without
         writing anything: yields ``(facts, result)``. Routing writes them; a
         preview (how many leads would change hands) only reads them."""
-        Facts = self.env["crm.routing.facts"]
         now = now or fields.Datetime.now()
         for company, company_leads in (
             leads.sudo()
             .grouped(lambda lead: lead.company_id or self.env.company)
             .items()
         ):
-            facts = Facts._gather(company, company_leads, event=event, now=now)
-            result = engine.route_batch(
-                facts.engine_leads,
-                facts.candidates,
-                facts.engine_rules,
-                facts.state,
+            facts, result = self._decide(
+                company,
+                company_leads,
                 event=event,
-                explain_limit=EXPLAIN_LIMIT,
                 now=now,
                 quiet_requeue=quiet_requeue,
-                broken=facts.broken,
             )
             yield facts, result
+
+    @api.model
+    def _decide(
+        self, company, leads, *, event="assign", now, rules=None, live=True,
+        quiet_requeue=False,
+    ):  # fmt: skip
+        """``(facts, result)``: what routing ``leads`` of ``company`` at ``now``
+        would decide, without writing anything.
+
+        Live routing writes the result (``crm.routing.writer``); the preview
+        (``crm.routing.preview``) only shows it, with ``live=False`` and
+        possibly other ``rules``: the same facts and the same engine, so the
+        same decisions.
+        """
+        facts = self.env["crm.routing.facts"]._gather(
+            company, leads, event=event, now=now, rules=rules, live=live
+        )
+        result = engine.route_batch(
+            facts.engine_leads,
+            facts.candidates,
+            facts.engine_rules,
+            facts.state,
+            event=event,
+            explain_limit=EXPLAIN_LIMIT,
+            now=now,
+            quiet_requeue=quiet_requeue,
+            broken=facts.broken,
+        )
+        return facts, result
 
     @api.model
     def _isolated(self, records, func, on_fail):

@@ -1,4 +1,6 @@
-from odoo import api, models
+from markupsafe import Markup
+
+from odoo import _, api, models
 from odoo.tools.translate import get_translation
 
 from ..routing import explain
@@ -72,6 +74,25 @@ class CrmRoutingExplainer(models.AbstractModel):
         return explain.candidate_rows(
             details, self._names([details]), self._translator()
         )
+
+    @api.model
+    def _candidate_table(self, details):
+        """The candidates of ``details`` as an HTML table (who, the verdict,
+        and why, in words), or False when there are none: the log's form and
+        the preview show the same table."""
+        rows = self._candidate_rows(details)
+        if not rows:
+            return False
+        head = Markup(
+            "<thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+        ).format(_("Salesperson"), _("Verdict"), _("Why"))
+        body = Markup("").join(
+            Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(*row)
+            for row in rows
+        )
+        return Markup(
+            "<table class='table table-sm'>{}<tbody>{}</tbody></table>"
+        ).format(head, body)
 
     @api.model
     def _duration(self, minutes):

@@ -79,7 +79,7 @@ class CrmRoutingFacts(models.AbstractModel):
 
     # ------------------------------------------------------------------ entry
     @api.model
-    def _gather(self, company, leads, *, event, now, rules=None, live=True):
+    def _gather(self, company, leads, *, event, now, rules=None, live=True, until=None):
         """The facts for routing ``leads`` of ``company`` at ``now``.
 
         ``rules``: the rules to route by, in order (default: the company's
@@ -87,6 +87,9 @@ class CrmRoutingFacts(models.AbstractModel):
         is excluded for it. ``live``: counters and rotation memory as
         committed by others up to now (routing); else as this transaction
         sees them (a preview or a replay, which decide nothing for real).
+        ``until``: the last moment decisions will be taken at (a replay takes
+        each lead at its creation time): time off is loaded up to then.
+        ``leads`` may hold new records (a preview of a lead not yet saved).
         """
         self = self.sudo().with_company(company)  # noqa: PLW0642
         env = self.env
@@ -121,7 +124,7 @@ class CrmRoutingFacts(models.AbstractModel):
         uses_hours = any(r.respect_working_hours or r.sla_minutes for r in rules)
         profiles = self._profiles(users)
         counters, state = self._live_counters(users, leads, rules, now, live)
-        schedules = self._work_schedules(users, now, uses_hours, profiles)
+        schedules = self._work_schedules(users, now, uses_hours, profiles, until)
         return RoutingFacts(
             company=company,
             leads=leads,
@@ -244,7 +247,7 @@ class CrmRoutingFacts(models.AbstractModel):
             try:
                 domain = parse_lead_domain(self.env, record[field_name])
                 if not domain:
-                    matches[record.id] = set(leads.ids)
+                    matches[record.id] = set(leads._ids)
                     continue
                 matched = None
                 if in_memory:
@@ -253,11 +256,13 @@ class CrmRoutingFacts(models.AbstractModel):
                     except Exception:  # noqa: BLE001 - operators filtered_domain lacks
                         matched = None
                 if matched is None:
+                    if len(_stored_ids(leads)) != len(leads):
+                        raise ValueError("a filter that needs the database")
                     with self.env.cr.savepoint():
                         matched = leads.with_context(active_test=False).search(
                             [("id", "in", leads.ids), *domain]
                         )
-                matches[record.id] = set(matched.ids)
+                matches[record.id] = set(matched._ids)
             except DATABASE_ERRORS:
                 raise  # the connection, not the filter: see the dispatcher
             except Exception as exc:  # noqa: BLE001 - reported, never raised
@@ -424,7 +429,7 @@ class CrmRoutingFacts(models.AbstractModel):
         state = {rule_id: memory for rule_id, (_row, memory) in latest.items()}
         return {uid: tuple(row) for uid, row in counters.items()}, state
 
-    def _work_schedules(self, users, now, uses_hours=True, profiles=None):
+    def _work_schedules(self, users, now, uses_hours=True, profiles=None, until=None):
         """One :class:`WorkSchedule` per user from resource, in two queries.
 
         A user without working hours (no resource or no calendar) is treated as
@@ -490,7 +495,7 @@ class CrmRoutingFacts(models.AbstractModel):
                         OR (resource_id IS NULL AND calendar_id = ANY(%s)))
                 """,
                 now - timedelta(days=1),
-                now + LEAVE_HORIZON,
+                max(now, until or now) + LEAVE_HORIZON,
                 resource_ids,
                 calendar_ids,
             )
@@ -553,7 +558,7 @@ class CrmRoutingFacts(models.AbstractModel):
                           AND l.user_id IS NOT NULL AND NOT (l.id = ANY(%s))
                      ORDER BY p.commercial_partner_id, l.create_date DESC, l.id DESC""",
                     commercial.ids,
-                    leads.ids,
+                    _stored_ids(leads),
                 )
             )
             latest_by_partner = dict(self.env.cr.fetchall())
@@ -567,7 +572,7 @@ class CrmRoutingFacts(models.AbstractModel):
                           AND user_id IS NOT NULL AND NOT (id = ANY(%s))
                      ORDER BY email_domain_criterion, create_date DESC, id DESC""",
                     domains,
-                    leads.ids,
+                    _stored_ids(leads),
                 )
             )
             latest_by_domain = dict(self.env.cr.fetchall())
@@ -616,3 +621,9 @@ class CrmRoutingFacts(models.AbstractModel):
 @contextmanager
 def _same(cr):
     yield cr, False
+
+
+def _stored_ids(records):
+    """Ids of the saved records among ``records`` (a preview may hold a new,
+    unsaved lead, whose id no query can use)."""
+    return [rid for rid in records._ids if isinstance(rid, int)]

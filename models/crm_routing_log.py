@@ -1,7 +1,5 @@
 import json
 
-from markupsafe import Markup
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -81,24 +79,8 @@ class CrmRoutingLog(models.Model):
     def _compute_details_html(self):
         """The candidates as a table: who, the verdict, and why, in words."""
         explainer = self.env["crm.routing.explainer"]
-        head = Markup(
-            "<thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
-        ).format(_("Salesperson"), _("Verdict"), _("Why"))
         for log in self:
-            rows = explainer._candidate_rows(log.details)
-            body = Markup("").join(
-                Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(
-                    *row
-                )
-                for row in rows
-            )
-            log.details_html = (
-                Markup(
-                    "<table class='table table-sm'>{}<tbody>{}</tbody></table>"
-                ).format(head, body)
-                if rows
-                else False
-            )
+            log.details_html = explainer._candidate_table(log.details)
 
     @api.model
     def _append(self, entries):

@@ -68,7 +68,7 @@ class CrmRoutingReroute(models.TransientModel):
             return leads
         new_owner = {
             decision.lead_id: decision.user_id or False
-            for _facts, result in self.env["crm.routing.dispatcher"]._decide(leads)
+            for _facts, result in self.env["crm.routing.dispatcher"]._decide_all(leads)
             for decision in result.decisions
         }
         return leads.filtered(

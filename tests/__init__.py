@@ -10,6 +10,7 @@ from . import (
     test_routing_queue,
     test_routing_rule_checks,
     test_routing_scores,
+    test_routing_simulation,
     test_routing_sla,
     test_routing_strategies,
     test_routing_sweep_concurrency,

@@ -8,7 +8,7 @@ fail on any console error.
 
 import json
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import WAIT_FOR_VIEW, safe_domain
 
@@ -66,4 +66,91 @@ class TestRoutingScreens(HttpCase):
         )
         self.open_screen(
             "/odoo/action-crm.crm_config_settings_action", "#routing_auto_assign"
+        )
+
+
+# Steps run one after the other: click ``click`` (when given) once ``wait``
+# shows. Fails on an error dialog, on any console error, or after 30 seconds.
+STEPS = """
+const steps = %(steps)s, started = Date.now();
+let index = 0, clicked = false;
+const timer = setInterval(() => {
+    if (document.querySelector('.o_error_dialog')) {
+        clearInterval(timer);
+        console.error('the web client showed an error dialog');
+        return;
+    }
+    if (Date.now() - started > 30000) {
+        clearInterval(timer);
+        console.error('step ' + index + ' did not happen: ' + steps[index].wait);
+        return;
+    }
+    const step = steps[index];
+    const found = document.querySelector(step.wait);
+    if (!found) {
+        return;
+    }
+    if (step.click) {
+        const target = document.querySelector(step.click);
+        if (!target) {
+            return;
+        }
+        target.click();
+    }
+    index += 1;
+    if (index === steps.length) {
+        clearInterval(timer);
+        console.log('test successful');
+    }
+}, 150);
+"""
+
+
+@tagged("post_install", "-at_install", "crm_lead_routing")
+class TestRoutingSimulationScreens(HttpCase):
+    def test_sales_manager_runs_a_replay_and_tests_a_lead(self):
+        manager = new_test_user(
+            self.env,
+            "routing_tour_manager",
+            groups="sales_team.group_sale_manager",
+        )
+        rule = self.env["crm.routing.rule"].create(
+            {"name": "Tour rule", "user_ids": [(6, 0, manager.ids)]}
+        )
+        self.env["crm.lead"].create([{"name": f"Tour lead {i}"} for i in range(3)])
+        sim = (
+            self.env["crm.routing.simulation"]
+            .with_user(manager)
+            .create({"name": "Tour replay", "rule_ids": [(6, 0, rule.ids)]})
+        )
+        steps = [
+            {"wait": ".o_form_view", "click": "button[name=action_run]"},
+            {"wait": "button[name=action_apply_rules]"},
+            {"wait": ".o_field_widget[name=summary_html] table"},
+            {
+                "wait": "button[name=action_view_lines]",
+                "click": "button[name=action_view_lines]",
+            },
+            {"wait": ".o_list_view .o_data_row", "click": ".o_switch_view.o_graph"},
+            {"wait": ".o_graph_view canvas", "click": ".o_switch_view.o_pivot"},
+            {"wait": ".o_pivot_view table"},
+        ]
+        self.browser_js(
+            f"/odoo/action-crm_lead_routing.crm_routing_simulation_action/{sim.id}",
+            STEPS % {"steps": json.dumps(steps)},
+            login=manager.login,
+            timeout=90,
+        )
+        self.assertEqual(sim.state, "done")
+        test_a_lead = self.env.ref("crm_lead_routing.crm_routing_preview_action")
+        preview = [
+            {"wait": ".o_list_view", "click": f"button[name='{test_a_lead.id}']"},
+            {"wait": ".modal .o_field_widget[name=result_state]"},
+            {"wait": ".modal .o_field_widget[name=candidates_html] table"},
+        ]
+        self.browser_js(
+            "/odoo/action-crm_lead_routing.crm_routing_rule_action",
+            STEPS % {"steps": json.dumps(preview)},
+            login=manager.login,
+            timeout=90,
         )
