@@ -207,8 +207,12 @@ class CrmRoutingExperiment(models.Model):
 
     @api.constrains("state", "rule_id")
     def _check_one_running_per_rule(self):
-        running = self.filtered(lambda e: e.state == "running")
-        for exp in running:
+        self.filtered(lambda e: e.state == "running")._check_rule_is_free()
+
+    def _check_rule_is_free(self):
+        """Raise when another experiment already runs on the rule (checked
+        before the start is written, so the unique index never speaks)."""
+        for exp in self:
             other = self.search_count(
                 [
                     ("rule_id", "=", exp.rule_id.id),
@@ -249,6 +253,7 @@ class CrmRoutingExperiment(models.Model):
                         name=exp.name,
                     )
                 )
+            exp._check_rule_is_free()
             now = fields.Datetime.now()
             vals = {"state": "running", "date_start": now}
             planned = exp._planned_days()
@@ -520,11 +525,11 @@ class CrmRoutingExperiment(models.Model):
                     _("Difference (variant - control), 95% CI"),
                     "",
                     _(
-                        "%(diff)s (%(low)s to %(high)s), p = %(p)s",
+                        "%(diff)s (%(low)s to %(high)s), %(p)s",
                         diff=explain.difference(test["diff"], self.metric, tr, money),
                         low=explain.difference(test["low"], self.metric, tr, money),
                         high=explain.difference(test["high"], self.metric, tr, money),
-                        p=round(test["p"], 3),
+                        p=explain.p_text(test["p"]),
                     ),
                 )
             )

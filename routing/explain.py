@@ -357,8 +357,7 @@ def verdict(result, metric, tr=None, money=None):
     if code in ("no_data", "cannot_plan"):
         return tr(messages.VERDICTS[code])
     test = result["test"] or {}
-    p = test.get("p", 1.0)
-    p_value = f"p = {p:.3f}" if p >= 0.001 else "p < 0.001"
+    p_value = p_text(test.get("p", 1.0))
     if code == "no_difference":
         return tr(messages.VERDICTS[code]) % {"p": p_value}
     return tr(messages.VERDICTS[f"{code}_{metric}"]) % {
@@ -367,6 +366,11 @@ def verdict(result, metric, tr=None, money=None):
         "high": difference(test["high"], metric, tr, money),
         "p": p_value,
     }
+
+
+def p_text(p):
+    """``p = 0.012``, or ``p < 0.001``."""
+    return f"p = {p:.3f}" if p >= 0.001 else "p < 0.001"
 
 
 def difference(value, metric, tr=None, money=None):

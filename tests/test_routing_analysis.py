@@ -52,7 +52,7 @@ class TestRoutingAnalysis(RoutingCase):
         cls.env.invalidate_all()
 
     def figures(self, Report=None, fields_=None):
-        Report = Report or self.Report
+        Report = self.Report if Report is None else Report
         groups = Report.read_group(
             [("rule_id", "=", self.rule.id)],
             fields_ or [
@@ -99,8 +99,11 @@ class TestRoutingAnalysis(RoutingCase):
 
     def test_other_companies_rows_are_hidden(self):
         other = self.env["res.company"].create({"name": "Elsewhere"})
-        self.leads[:1].sudo().company_id = other
         self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET company_id = %s WHERE id = %s",
+            [other.id, self.leads[0].id],
+        )
         manager = new_test_user(
             self.env, "routing_manager_company", groups="sales_team.group_sale_manager"
         )
