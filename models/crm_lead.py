@@ -63,7 +63,6 @@ class CrmLead(models.Model):
     )
     routing_experiment_id = fields.Many2one(
         "crm.routing.experiment",
-        string="Routing Experiment",
         ondelete="set null",
         index="btree_not_null",
         copy=False,

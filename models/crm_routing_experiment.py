@@ -49,7 +49,6 @@ class CrmRoutingExperiment(models.Model):
     name = fields.Char(required=True, tracking=True)
     rule_id = fields.Many2one(
         "crm.routing.rule",
-        string="Rule",
         required=True,
         ondelete="cascade",
         index=True,
@@ -63,7 +62,6 @@ class CrmRoutingExperiment(models.Model):
     )  # fmt: skip
     variant_strategy = fields.Selection(
         strategies.choices(),
-        string="Variant Strategy",
         compute="_compute_variant_settings",
         store=True,
         readonly=False,
@@ -310,9 +308,7 @@ class CrmRoutingExperiment(models.Model):
                     "“%(strategy)s”. %(verdict)s",
                     rule=rule.name,
                     strategy=dict(
-                        exp._fields["variant_strategy"]._description_selection(
-                            self.env
-                        )
+                        exp._fields["variant_strategy"]._description_selection(self.env)
                     )[exp.variant_strategy],
                     verdict=exp.verdict,
                 )
@@ -514,8 +510,11 @@ class CrmRoutingExperiment(models.Model):
             (_("Leads"), control.leads, variant.leads),
             (_("Closed leads"), control.closed, variant.closed),
             (_("Conversion"), conversion(control), conversion(variant)),
-            (_("Median time to first contact"), first_contact(control),
-             first_contact(variant)),  # fmt: skip
+            (
+                _("Median time to first contact"),
+                first_contact(control),
+                first_contact(variant),
+            ),  # fmt: skip
             (_("Won revenue per closed lead"), revenue(control), revenue(variant)),
         ]
         test = result["test"]
@@ -540,6 +539,6 @@ class CrmRoutingExperiment(models.Model):
             Markup("<tr><td>{}</td><td>{}</td><td>{}</td></tr>").format(*row)
             for row in rows
         )
-        return Markup("<table class='table table-sm'>{}<tbody>{}</tbody></table>").format(
-            head, body
-        )
+        return Markup(
+            "<table class='table table-sm'>{}<tbody>{}</tbody></table>"
+        ).format(head, body)

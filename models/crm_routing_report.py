@@ -40,28 +40,24 @@ class CrmRoutingReport(models.Model):
     _order = "create_date desc"
     _rec_name = "lead_id"
 
-    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
+    lead_id = fields.Many2one("crm.lead", readonly=True)
     create_date = fields.Datetime(string="Created On", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    rule_id = fields.Many2one("crm.routing.rule", string="Rule", readonly=True)
+    rule_id = fields.Many2one("crm.routing.rule", readonly=True)
     strategy = fields.Selection(strategies.choices(), readonly=True)
-    experiment_id = fields.Many2one(
-        "crm.routing.experiment", string="Experiment", readonly=True
-    )
+    experiment_id = fields.Many2one("crm.routing.experiment", readonly=True)
     experiment_arm = fields.Selection(
         EXPERIMENT_ARMS, string="Experiment Group", readonly=True
     )
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    source_id = fields.Many2one("utm.source", string="Source", readonly=True)
-    medium_id = fields.Many2one("utm.medium", string="Medium", readonly=True)
-    campaign_id = fields.Many2one("utm.campaign", string="Campaign", readonly=True)
+    source_id = fields.Many2one("utm.source", readonly=True)
+    medium_id = fields.Many2one("utm.medium", readonly=True)
+    campaign_id = fields.Many2one("utm.campaign", readonly=True)
     routing_state = fields.Selection(ROUTING_STATES, readonly=True)
-    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
+    stage_id = fields.Many2one("crm.stage", readonly=True)
     outcome = fields.Selection(OUTCOMES, readonly=True)
-    deadline_state = fields.Selection(
-        DEADLINE_STATES, string="Deadline", readonly=True
-    )
+    deadline_state = fields.Selection(DEADLINE_STATES, string="Deadline", readonly=True)
     first_contact_minutes = fields.Float(
         string="Minutes to First Contact (avg)", readonly=True, aggregator="avg"
     )
@@ -83,19 +79,17 @@ class CrmRoutingReport(models.Model):
         string="Reassigned (%)", readonly=True, aggregator="avg"
     )
     escalated = fields.Boolean(readonly=True)
-    escalated_rate = fields.Float(string="Escalated (%)", readonly=True, aggregator="avg")
+    escalated_rate = fields.Float(
+        string="Escalated (%)", readonly=True, aggregator="avg"
+    )
     conversion_rate = fields.Float(
         string="Conversion (%)",
         readonly=True,
         aggregator="avg",
         help="Won among closed leads; open leads are left out.",
     )
-    expected_revenue = fields.Monetary(
-        string="Expected Revenue", readonly=True, currency_field="currency_id"
-    )
-    won_revenue = fields.Monetary(
-        string="Won Revenue", readonly=True, currency_field="currency_id"
-    )
+    expected_revenue = fields.Monetary(readonly=True, currency_field="currency_id")
+    won_revenue = fields.Monetary(readonly=True, currency_field="currency_id")
     currency_id = fields.Many2one(related="company_id.currency_id", readonly=True)
 
     def init(self):

@@ -193,16 +193,19 @@ class CrmRoutingRule(models.Model):
         since = fields.Datetime.now() - timedelta(days=FAIRNESS_DAYS)
         counts = defaultdict(dict)
         if self.ids:
-            for rule, user, count in self.env["crm.lead"].sudo().with_context(
-                active_test=False
-            )._read_group(
-                [
-                    ("routing_rule_id", "in", self.ids),
-                    ("routing_assigned_at", ">=", since),
-                    ("user_id", "!=", False),
-                ],
-                ["routing_rule_id", "user_id"],
-                ["__count"],
+            for rule, user, count in (
+                self.env["crm.lead"]
+                .sudo()
+                .with_context(active_test=False)
+                ._read_group(
+                    [
+                        ("routing_rule_id", "in", self.ids),
+                        ("routing_assigned_at", ">=", since),
+                        ("user_id", "!=", False),
+                    ],
+                    ["routing_rule_id", "user_id"],
+                    ["__count"],
+                )
             ):
                 counts[rule.id][user.id] = count
         pools = self._pools_and_skills() if self.ids else {}
@@ -240,9 +243,15 @@ class CrmRoutingRule(models.Model):
             "</tr></thead>"
         ).format(_("Salesperson"), _("Leads"), _("Share"), _("Target"), _("Gap"))
         body = Markup("").join(
-            Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>")
-            .format(names.get(uid, ""), count, pct(share), pct(target),
-                    explain.difference(gap, "conversion", tr))  # fmt: skip
+            Markup(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"
+            ).format(
+                names.get(uid, ""),
+                count,
+                pct(share),
+                pct(target),
+                explain.difference(gap, "conversion", tr),
+            )  # fmt: skip
             for uid, count, share, target, gap in summary["rows"]
         )
         gap = summary["largest_gap"]

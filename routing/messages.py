@@ -176,8 +176,7 @@ VERDICTS = {
         "rule as it is or test a bolder change."
     ),
     "variant_better_conversion": _lt(
-        "The variant converts better: %(diff)s, 95%% CI %(low)s to %(high)s "
-        "(%(p)s)."
+        "The variant converts better: %(diff)s, 95%% CI %(low)s to %(high)s " "(%(p)s)."
     ),
     "control_better_conversion": _lt(
         "The control converts better: the variant differs by %(diff)s, 95%% CI "

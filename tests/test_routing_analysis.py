@@ -89,7 +89,9 @@ class TestRoutingAnalysis(RoutingCase):
     def test_a_salesperson_sees_only_their_own_rows(self):
         rows = self.Report.with_user(self.bob).search([])
         self.assertEqual(rows.mapped("user_id"), self.bob)
-        self.assertEqual(self.figures(self.Report.with_user(self.bob))["rule_id_count"], 1)
+        self.assertEqual(
+            self.figures(self.Report.with_user(self.bob))["rule_id_count"], 1
+        )
         manager = new_test_user(
             self.env, "routing_manager_analysis", groups="sales_team.group_sale_manager"
         )

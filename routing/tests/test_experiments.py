@@ -89,7 +89,9 @@ def test_both_arms_obey_caps_and_keep_separate_rotations():
 
 
 def test_without_an_experiment_decisions_carry_none():
-    result = route_batch([Lead(1, 1, rule_ids=(1,))], people(2), [Rule(1, 1, "round_robin", (1, 2))])
+    result = route_batch(
+        [Lead(1, 1, rule_ids=(1,))], people(2), [Rule(1, 1, "round_robin", (1, 2))]
+    )
     assert result.decisions[0].experiment_id is None
     assert "experiment" not in result.decisions[0].to_json()
     assert "variant" not in result.state[1]
