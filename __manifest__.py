@@ -24,6 +24,8 @@
         "views/res_users_views.xml",
         "views/crm_routing_score_snapshot_views.xml",
         "views/crm_routing_scorecard_views.xml",
+        "views/crm_routing_experiment_views.xml",
+        "views/crm_routing_report_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_lead_routing_menus.xml",
     ],

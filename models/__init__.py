@@ -1,11 +1,13 @@
 from . import (
     crm_lead,
     crm_routing_dispatcher,
+    crm_routing_experiment,
     crm_routing_explainer,
     crm_routing_facts,
     crm_routing_log,
     crm_routing_reroute,
     crm_routing_preview,
+    crm_routing_report,
     crm_routing_rotation,
     crm_routing_rule,
     crm_routing_score_snapshot,

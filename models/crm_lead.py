@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from ..routing import strategies
+
 ROUTING_STATES = [
     ("none", "Not routed"),
     ("assigned", "Assigned"),
@@ -13,6 +15,8 @@ SKIP_REASONS = [
     ("creator", "Kept by its creator"),
     ("given", "Salesperson given at creation"),
 ]
+# The groups of a routing experiment.
+EXPERIMENT_ARMS = [("control", "Control"), ("variant", "Variant")]
 # States in which the first-contact clock runs.
 TOUCH_STATES = ("assigned", "escalated")
 # Set by routing and its actions (Mark as contacted, Route now) only: a
@@ -75,6 +79,24 @@ class CrmLead(models.Model):
         compute="_compute_routing_can_mark_contacted"
     )
     routing_summary = fields.Text(string="Routing", compute="_compute_routing_summary")
+    routing_strategy = fields.Selection(
+        strategies.choices(),
+        string="Routed By",
+        copy=False,
+        readonly=True,
+        help="How the salesperson was chosen at the latest routing (an "
+        "experiment's variant may differ from its rule).",
+    )
+    routing_experiment_id = fields.Many2one(
+        "crm.routing.experiment",
+        ondelete="set null",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+    )
+    routing_experiment_arm = fields.Selection(
+        EXPERIMENT_ARMS, string="Experiment Group", copy=False, readonly=True
+    )
 
     @api.depends("routing_deadline", "routing_first_touch_at", "routing_state")
     def _compute_routing_overdue(self):

@@ -11,8 +11,9 @@ MODULE = "crm_lead_routing"
 class _Names:
     """Display names, looked up once for many explanations."""
 
-    def __init__(self, users, rules, skills):
+    def __init__(self, users, rules, skills, experiments=None):
         self._users, self._rules, self._skills = users, rules, skills
+        self._experiments = experiments or {}
 
     def user(self, user_id):
         return self._users.get(user_id)
@@ -22,6 +23,9 @@ class _Names:
 
     def skill(self, skill_id):
         return self._skills.get(skill_id)
+
+    def experiment(self, experiment_id):
+        return self._experiments.get(experiment_id)
 
 
 class CrmRoutingExplainer(models.AbstractModel):
@@ -44,12 +48,13 @@ class CrmRoutingExplainer(models.AbstractModel):
 
     @api.model
     def _names(self, details_list):
-        users, rules, skills = set(), set(), set()
+        users, rules, skills, experiments = set(), set(), set(), set()
         for details in details_list:
-            more_users, more_rules, more_skills = explain.referenced_ids(details)
-            users |= more_users
-            rules |= more_rules
-            skills |= more_skills
+            more = explain.referenced_ids(details)
+            users |= more[0]
+            rules |= more[1]
+            skills |= more[2]
+            experiments |= more[3]
         env = self.sudo().with_context(active_test=False).env
         return _Names(
             {u.id: u.name for u in env["res.users"].browse(sorted(users)).exists()},
@@ -60,6 +65,12 @@ class CrmRoutingExplainer(models.AbstractModel):
             {
                 s.id: s.name
                 for s in env["crm.routing.skill"].browse(sorted(skills)).exists()
+            },
+            {
+                e.id: e.name
+                for e in env["crm.routing.experiment"]
+                .browse(sorted(experiments))
+                .exists()
             },
         )
 

@@ -37,6 +37,7 @@ from datetime import date, datetime, timedelta
 from odoo import api, models
 from odoo.tools import SQL
 
+from ..routing.experiments import Experiment
 from ..routing.facts import Candidate, Lead, Rule
 from ..routing.worktime import Attendance, WorkSchedule
 from .crm_routing_dispatcher import DATABASE_ERRORS
@@ -112,9 +113,11 @@ class CrmRoutingFacts(models.AbstractModel):
             leads, skills, "lead_domain"
         )
         pools = rules._pools_and_skills()
-        user_ids = {uid for pool, _skills in pools.values() for uid in pool} | {
+        user_ids = {uid for pool, _skills, _exp in pools.values() for uid in pool} | {
             rule.fixed_user_id.id for rule in rules if rule.fixed_user_id
         }
+        for _pool, _skills, experiment in pools.values():
+            user_ids.update((experiment or {}).get("pool") or ())
         continuity = rules.filtered(lambda r: r.strategy == "continuity")
         owners = self._account_owners(leads, rule_matches, continuity)
         for owner_list in owners.values():
@@ -187,7 +190,17 @@ class CrmRoutingFacts(models.AbstractModel):
 
     @staticmethod
     def _engine_rule(rule, pool_and_skills):
-        pool, required = pool_and_skills
+        pool, required, experiment = pool_and_skills
+        if experiment:
+            # The variant's strategy and floor start as the rule's (see
+            # crm.routing.experiment); an empty variant pool keeps the rule's.
+            experiment = Experiment(
+                id=experiment["id"],
+                share=experiment.get("share") or 0.0,
+                strategy=experiment.get("strategy") or None,
+                fairness_floor=experiment.get("fairness_floor") or 0.0,
+                pool=tuple(experiment.get("pool") or ()),
+            )
         return Rule(
             id=rule.id,
             sequence=rule.sequence,
@@ -202,6 +215,7 @@ class CrmRoutingFacts(models.AbstractModel):
             team_id=rule.team_id.id or None,
             sla_minutes=rule.sla_minutes,
             sla_off_hours=rule.sla_off_hours,
+            experiment=experiment or None,
         )
 
     @staticmethod

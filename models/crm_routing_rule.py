@@ -1,4 +1,8 @@
 import re
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
@@ -6,8 +10,11 @@ from odoo.tools import SQL
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import dateutil, safe_eval, time
 
-from ..routing import domains, strategies
+from ..routing import domains, explain, fairness, strategies
+from ..routing.facts import Candidate
 
+# The period of the fairness figures on the rule form.
+FAIRNESS_DAYS = 30
 FALLBACKS = [
     ("next_rule", "Try the next rule"),
     ("queue", "Queue until someone is available"),
@@ -175,6 +182,113 @@ class CrmRoutingRule(models.Model):
         compute="_compute_matching_lead_count", string="Matching Open Leads"
     )
     log_count = fields.Integer(compute="_compute_log_count")
+    experiment_ids = fields.One2many("crm.routing.experiment", "rule_id")
+    experiment_count = fields.Integer(compute="_compute_experiment_count")
+    fairness_html = fields.Html(
+        string="Fairness (last 30 days)",
+        compute="_compute_fairness_html",
+        sanitize=True,
+        help="Each salesperson's share of the leads this rule routed in the last "
+        "30 days against their target share, the largest gap, and the Gini "
+        "coefficient (0: perfectly even, near 1: one person gets everything).",
+    )
+
+    def _compute_experiment_count(self):
+        counts = dict(
+            self.env["crm.routing.experiment"]._read_group(
+                [("rule_id", "in", self.ids)], ["rule_id"], ["__count"]
+            )
+        )
+        for rule in self:
+            rule.experiment_count = counts.get(rule, 0)
+
+    @api.depends_context("lang")
+    def _compute_fairness_html(self):
+        """Fairness of the last 30 days, from one grouped query."""
+        since = fields.Datetime.now() - timedelta(days=FAIRNESS_DAYS)
+        counts = defaultdict(dict)
+        if self.ids:
+            for rule, user, count in (
+                self.env["crm.lead"]
+                .sudo()
+                .with_context(active_test=False)
+                ._read_group(
+                    [
+                        ("routing_rule_id", "in", self.ids),
+                        ("routing_assigned_at", ">=", since),
+                        ("user_id", "!=", False),
+                    ],
+                    ["routing_rule_id", "user_id"],
+                    ["__count"],
+                )
+            ):
+                counts[rule.id][user.id] = count
+        pools = self._pools_and_skills() if self.ids else {}
+        for rule in self:
+            rule.fairness_html = rule._fairness_table(
+                counts.get(rule.id, {}), pools.get(rule.id, ((), (), None))[0]
+            )
+
+    def _fairness_table(self, counts, pool):
+        """The fairness summary as a table: who, leads, share, target, gap."""
+        if not counts:
+            return Markup("<p>{}</p>").format(
+                _("No lead routed by this rule in the last 30 days.")
+            )
+        users = self.env["res.users"].sudo().with_context(active_test=False)
+        eligible = users.browse(pool).filtered("active")
+        targets = None
+        if self.strategy in ("weighted", "continuity") and eligible:
+            people = [
+                Candidate(id=u.id, score=u.routing_score or 0.0) for u in eligible
+            ]
+            targets = strategies.get("weighted").shares(self, people)
+        elif eligible:
+            targets = {u.id: 1.0 / len(eligible) for u in eligible}
+        summary = fairness.summary(counts, targets)
+        names = {u.id: u.name for u in users.browse([r[0] for r in summary["rows"]])}
+
+        tr = self.env["crm.routing.explainer"]._translator()
+
+        def pct(value):
+            return f"{round(value * 100, 1)}%"
+
+        head = Markup(
+            "<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "</tr></thead>"
+        ).format(_("Salesperson"), _("Leads"), _("Share"), _("Target"), _("Gap"))
+        body = Markup("").join(
+            Markup(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"
+            ).format(
+                names.get(uid, ""),
+                count,
+                pct(share),
+                pct(target),
+                explain.difference(gap, "conversion", tr),
+            )  # fmt: skip
+            for uid, count, share, target, gap in summary["rows"]
+        )
+        gap = summary["largest_gap"]
+        caption = _(
+            "Gini coefficient %(gini)s; largest gap: %(user)s, %(gap)s from "
+            "their target share.",
+            gini=round(summary["gini"], 2),
+            user=names.get(gap[0], ""),
+            gap=explain.difference(gap[4], "conversion", tr),
+        )
+        return Markup(
+            "<p>{}</p><table class='table table-sm'>{}<tbody>{}</tbody></table>"
+        ).format(caption, head, body)
+
+    def action_view_experiments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_lead_routing.crm_routing_experiment_action"
+        )
+        action["domain"] = [("rule_id", "=", self.id)]
+        action["context"] = {"default_rule_id": self.id}
+        return action
 
     @api.depends("lead_domain", "company_id")
     def _compute_matching_lead_count(self):
@@ -345,11 +459,21 @@ class CrmRoutingRule(models.Model):
         stable order (by id). Archived people stay in it so the log can say why
         they were skipped; archived skills are not required.
 
-        :return: {rule id: (tuple of user ids, frozenset of skill ids)}
+        The same query reads each rule's running experiment (a rule has at
+        most one), so routing costs no query more whether experiments run
+        or not.
+
+        :return: {rule id: (tuple of user ids, frozenset of skill ids,
+            running experiment as a dict or None)}
         """
         if not self:
             return {}
-        for model in ("crm.routing.rule", "crm.team.member", "crm.routing.skill"):
+        for model in (
+            "crm.routing.rule",
+            "crm.team.member",
+            "crm.routing.skill",
+            "crm.routing.experiment",
+        ):
             self.env[model].flush_model()
         skills = self._fields["required_skill_ids"]
         self.env.cr.execute(
@@ -363,7 +487,20 @@ class CrmRoutingRule(models.Model):
                               ORDER BY m.user_id),
                        ARRAY(SELECT k.id FROM %(rel)s q
                                JOIN crm_routing_skill k ON k.id = q.%(skill)s
-                              WHERE q.%(rule)s = r.id AND k.active)
+                              WHERE q.%(rule)s = r.id AND k.active),
+                       (SELECT json_build_object(
+                                   'id', e.id,
+                                   'share', e.variant_share,
+                                   'strategy', e.variant_strategy,
+                                   'fairness_floor', e.variant_fairness_floor,
+                                   'pool', ARRAY(
+                                       SELECT v.user_id
+                                         FROM crm_routing_experiment_user_rel v
+                                        WHERE v.experiment_id = e.id
+                                        ORDER BY v.user_id))
+                          FROM crm_routing_experiment e
+                         WHERE e.rule_id = r.id AND e.state = 'running'
+                         ORDER BY e.id LIMIT 1)
                   FROM crm_routing_rule r
                  WHERE r.id = ANY(%(ids)s)
                 """,
@@ -374,8 +511,8 @@ class CrmRoutingRule(models.Model):
             )
         )
         return {
-            rule_id: (tuple(own or team), frozenset(skill_ids))
-            for rule_id, own, team, skill_ids in self.env.cr.fetchall()
+            rule_id: (tuple(own or team), frozenset(skill_ids), experiment)
+            for rule_id, own, team, skill_ids, experiment in self.env.cr.fetchall()
         }
 
     @api.model

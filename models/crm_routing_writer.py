@@ -53,7 +53,13 @@ class CrmRoutingWriter(models.AbstractModel):
                 continue
             lead, rule = leads[decision.lead_id], rules.get(decision.rule_id)
             vals = {"routing_rule_id": decision.rule_id or False}
+            if decision.experiment_id:
+                vals.update(
+                    routing_experiment_id=decision.experiment_id,
+                    routing_experiment_arm=decision.arm,
+                )
             if decision.user_id:
+                vals["routing_strategy"] = decision.strategy or False
                 vals.update(
                     user_id=decision.user_id,
                     routing_state="assigned",

@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC
 
-from . import eligibility, policy, strategies
+from . import eligibility, experiments, policy, strategies
 from .facts import CHOSEN, ELIGIBLE, Decision, Tried, Verdict
 
 # Builds a Verdict from a full tuple of its fields, skipping the keyword
@@ -252,6 +252,7 @@ class _Context:
         "epochs",
         "quiet_requeue",
         "broken",
+        "variants",
     )
 
     def __init__(
@@ -264,6 +265,7 @@ class _Context:
         self.limit = limit
         self.quiet_requeue = quiet_requeue
         self.broken = broken
+        self.variants = {}
         self.profiles = {}
         self.needs = {}
         self.epochs = {}
@@ -279,10 +281,10 @@ class _Context:
         return needed
 
     def profile(self, rule, lead, needed):
-        key = (rule.id, needed, lead.company_id, lead.excluded_user_ids)
+        key = (rule.slot, needed, lead.company_id, lead.excluded_user_ids)
         profile = self.profiles.get(key)
         if profile is None:
-            pool, pool_set, positions = self.pools[rule.id]
+            pool, pool_set, positions = self.pools[rule.slot]
             ok, excluded = [], []
             for uid in pool:
                 cand = self.batch.candidates.get(uid)
@@ -300,7 +302,7 @@ class _Context:
                 positions,
                 ok,
                 excluded,
-                self.epochs.setdefault(rule.id, [0]),
+                self.epochs.setdefault(rule.slot, [0]),
             )
         return profile
 
@@ -327,21 +329,30 @@ def route_batch(
     """
     broken = broken or {}
     state = state or {}
-    new_state = {
-        rule.id: _copy_state(state.get(rule.id, state.get(str(rule.id))))
-        for rule in rules
-    }
+    new_state = {}
+    variants = {}
+    for rule in rules:
+        raw = state.get(rule.id, state.get(str(rule.id))) or {}
+        new_state[rule.id] = _copy_state(raw)
+        if rule.experiment is not None:
+            variant = variants[rule.id] = experiments.variant_rule(rule)
+            new_state[variant.slot] = _copy_state(raw.get("variant"))
     ordered = sorted(rules, key=lambda r: (r.sequence, r.id))
     batch = _Batch(candidates, now)
     assign_event = "reassign" if event == "reassign" else "assign"
     pools = {}
-    for rule in ordered:
+    for rule in (*ordered, *variants.values()):
         pool = strategies.get(rule.strategy).pool(rule)
         pool = tuple(dict.fromkeys(u for u in pool if u is not None))
-        pools[rule.id] = (pool, frozenset(pool), {uid: i for i, uid in enumerate(pool)})
+        pools[rule.slot] = (
+            pool,
+            frozenset(pool),
+            {uid: i for i, uid in enumerate(pool)},
+        )
     ctx = _Context(
         batch, pools, new_state, assign_event, explain_limit, quiet_requeue, broken
     )
+    ctx.variants = variants
     decisions = []
     matching_cache = {}
     for lead in leads:
@@ -360,7 +371,10 @@ def route_batch(
                 )
             ]
         decisions.append(_route_one(lead, matching, ctx))
-    stored = {rule_id: _stored_state(st) for rule_id, st in new_state.items()}
+    stored = {rule.id: _stored_state(new_state[rule.id]) for rule in rules}
+    for rule_id, variant in variants.items():
+        # The variant's rotation memory rides along with the rule's own.
+        stored[rule_id]["variant"] = _stored_state(new_state[variant.slot])
     return RoutingResult(decisions, stored, dict(batch.given))
 
 
@@ -409,6 +423,7 @@ def _assigned(lead, rule, cand, code, params, explained, ctx, tried, fallback=No
         True,
         lead.user_id if lead.user_id != cand.id else None,
         ctx.batch.now_ts,
+        *_experiment_of(rule),
     )
 
 
@@ -430,7 +445,27 @@ def _unassigned(lead, rule, event, code, params, explained, ctx, tried, fallback
         write=write,
         previous_user_id=lead.user_id,
         now_ts=ctx.batch.now_ts,
+        experiment_id=_experiment_of(rule)[0],
+        arm=_experiment_of(rule)[1],
     )
+
+
+def _experiment_of(rule):
+    """``(experiment id, arm)`` of a decision by ``rule``, or (None, None)."""
+    if rule is None or rule.experiment is None:
+        return None, None
+    return rule.experiment.id, rule.arm or experiments.CONTROL
+
+
+def _arm_rule(rule, lead, ctx):
+    """The rule itself, or its experiment's variant for the leads in the
+    variant group (``routing.experiments.arm``: a pure function of the lead)."""
+    exp = rule.experiment
+    if exp is None or rule.arm is not None:
+        return rule
+    if experiments.arm(lead.id, exp.id, exp.share) == experiments.VARIANT:
+        return ctx.variants[rule.id]
+    return rule
 
 
 def _route_one(lead, matching, ctx):
@@ -447,7 +482,8 @@ def _route_one(lead, matching, ctx):
                 Tried(rule.id, "broken_filter", {"error": ctx.broken[rule.id]})
             )
             continue
-        rstate = ctx.states[rule.id]
+        rule = _arm_rule(rule, lead, ctx)
+        rstate = ctx.states[rule.slot]
         needed = ctx.needed(rule, lead)
         strategy = strategies.get(rule.strategy)
         extra = ()
@@ -537,7 +573,7 @@ def _least_loaded(rule, lead, needed, ctx):
     """The fallback's pick: fewest open leads among the pool, availability
     ignored (who is archived, external, of another company or already had
     the lead still cannot take it)."""
-    pool, _pool_set, positions = ctx.pools[rule.id]
+    pool, _pool_set, positions = ctx.pools[rule.slot]
     batch, best = ctx.batch, None
     for uid in pool:
         cand = batch.candidates.get(uid)
@@ -557,7 +593,7 @@ def _eligible_owner(rule, lead, needed, ctx):
     Owners outside the pool may keep their account. Returns (cand or None,
     verdicts of the owners passed over, how the owner was found).
     """
-    _pool, pool_set, _positions = ctx.pools[rule.id]
+    _pool, pool_set, _positions = ctx.pools[rule.slot]
     passed_over = []
     vias = lead.account_owner_via or ()
     for index, owner in enumerate(lead.account_owner_ids):

@@ -35,6 +35,9 @@ class IdNames:
     def skill(self, skill_id):
         return f"skill {skill_id}"
 
+    def experiment(self, experiment_id):
+        return f"experiment {experiment_id}"
+
 
 def duration(minutes, tr=_identity):
     """A duration as a person says it: "45 s", "22 min", "3 h 10 min",
@@ -178,6 +181,18 @@ class _Renderer:
         params["user"] = self.user(params.get("user_id"))
         return self.text(messages.NOTES, code, **params)
 
+    def arm(self, experiment):
+        """Which group of an experiment the lead fell in, or ""."""
+        if not experiment or experiment.get("arm") not in messages.ARMS:
+            return ""
+        lookup = getattr(self.names, "experiment", None)
+        name = lookup(experiment.get("id")) if lookup else None
+        return self.text(
+            messages.ARMS,
+            experiment["arm"],
+            experiment=name or self.tr(messages.PARTS["deleted_experiment"]),
+        )
+
     def exclusion(self, verdict):
         reason = self.exclusion_reason(verdict)
         return self.text(
@@ -221,6 +236,7 @@ class _Renderer:
         sentences = [self.trigger(item) for item in details.get("trigger") or ()]
         sentences.append(self.outcome(details))
         sentences += [self.note(item) for item in details.get("notes") or ()]
+        sentences.append(self.arm(details.get("experiment")))
         verdicts = details.get("candidates") or ()
         eligible = [
             v for v in verdicts if v.get("eligible") and v.get("reason") != "chosen"
@@ -293,11 +309,13 @@ def candidate_rows(details, names=None, tr=None):
 
 
 def referenced_ids(details):
-    """``(user ids, rule ids, skill ids)`` that rendering ``details`` names,
-    so a caller can look every name up at once for many lines."""
-    users, rules, skills = set(), set(), set()
+    """``(user ids, rule ids, skill ids, experiment ids)`` that rendering
+    ``details`` names, so a caller can look every name up at once for many
+    lines."""
+    users, rules, skills, experiments = set(), set(), set(), set()
     if not details or details.get("v") != 2:
-        return users, rules, skills
+        return users, rules, skills, experiments
+    experiments.add((details.get("experiment") or {}).get("id"))
     users.add(details.get("user_id"))
     rules.add(details.get("rule_id"))
     for verdict in details.get("candidates") or ():
@@ -307,10 +325,61 @@ def referenced_ids(details):
         rules.add(item.get("rule_id"))
     for item in (*(details.get("trigger") or ()), *(details.get("notes") or ())):
         users.add(item.get("user_id"))
-    return users - {None}, rules - {None}, skills - {None}
+    return users - {None}, rules - {None}, skills - {None}, experiments - {None}
 
 
 def trigger_sentences(trigger, names=None, tr=None):
     """The sentences of a trigger (why routing ran again), for a note."""
     renderer = _Renderer(names, tr)
     return [renderer.trigger(item) for item in trigger or ()]
+
+
+def signed(value, digits=1):
+    """``+6.1``, ``-12``, ``0``: a difference with its sign."""
+    value = round(float(value), digits)
+    if value == int(value):
+        value = int(value)
+    return f"+{value}" if value > 0 else f"{value}"
+
+
+def verdict(result, metric, tr=None, money=None):
+    """The sentence of an experiment's verdict (``experiments.verdict``).
+
+    ``money``: formats an amount with its currency (revenue); differences of
+    conversion are in points, of time in minutes.
+    """
+    tr = tr or _identity
+    code = result["code"]
+    if code == "needs_more":
+        return tr(messages.VERDICTS[f"needs_more_{metric}"]) % {
+            "count": result["missing"]
+        }
+    if code in ("no_data", "cannot_plan"):
+        return tr(messages.VERDICTS[code])
+    test = result["test"] or {}
+    p_value = p_text(test.get("p", 1.0))
+    if code == "no_difference":
+        return tr(messages.VERDICTS[code]) % {"p": p_value}
+    return tr(messages.VERDICTS[f"{code}_{metric}"]) % {
+        "diff": difference(test["diff"], metric, tr, money),
+        "low": difference(test["low"], metric, tr, money),
+        "high": difference(test["high"], metric, tr, money),
+        "p": p_value,
+    }
+
+
+def p_text(p):
+    """``p = 0.012``, or ``p < 0.001``."""
+    return f"p = {p:.3f}" if p >= 0.001 else "p < 0.001"
+
+
+def difference(value, metric, tr=None, money=None):
+    """A difference between the arms in its unit: "+6.1 points", "-12 min"."""
+    tr = tr or _identity
+    if metric == "conversion":
+        return tr(messages.UNITS["points"]) % {"value": signed(value * 100.0)}
+    if metric == "first_contact":
+        return tr(messages.UNITS["minutes"]) % {"value": signed(value)}
+    sign = "+" if value > 0 else ("-" if value < 0 else "")
+    amount = money(abs(value)) if money else f"{abs(value):.2f}"
+    return f"{sign}{amount}"

@@ -76,6 +76,17 @@ class Rule:
     team_id: int | None = None
     sla_minutes: int = 0
     sla_off_hours: str = "wait"
+    # A running experiment on the rule (``routing.experiments.Experiment``),
+    # and which arm this rule object routes: None for the rule itself (the
+    # control), "variant" for the experiment's variant of it.
+    experiment: object = None
+    arm: str | None = None
+
+    @property
+    def slot(self):
+        """What the engine keys a rule's pool, profiles and memory by: the
+        variant of an experiment keeps its own."""
+        return self.id if self.arm is None else (self.id, self.arm)
 
     def __post_init__(self):
         strategies.get(self.strategy)  # raises ValueError when unknown
@@ -166,6 +177,8 @@ class Decision:
     write: bool = True
     previous_user_id: int | None = None
     now_ts: float | None = None  # when it was decided (POSIX), for "ago" figures
+    experiment_id: int | None = None  # the deciding rule's running experiment
+    arm: str | None = None  # "control" or "variant" of that experiment
 
     @property
     def reason(self):
@@ -198,6 +211,8 @@ class Decision:
             data["tried"] = [t.to_json() for t in self.tried]
         if self.omitted:
             data["omitted"] = self.omitted
+        if self.experiment_id:
+            data["experiment"] = {"id": self.experiment_id, "arm": self.arm}
         if self.notes:
             data["notes"] = [
                 {"code": code, **(params or {})} for code, params in self.notes

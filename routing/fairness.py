@@ -1,7 +1,7 @@
 """How evenly leads were shared: figures a sales manager compares rule sets by.
 
-Pure functions over counts, used by the what-if replay (``routing.replay``)
-to summarise what a set of rules would have done:
+Pure functions over counts, so the what-if replay (``routing.replay``), the
+routing analysis, the rule form and the tests compute fairness the same way:
 
 * the *target share* of each person: what the rules aim for. The weighted
   strategies aim for ``share = floor / n + (1 - floor) * score / sum(scores)``
@@ -84,3 +84,46 @@ def largest_share_gap(counts, targets):
         if gap > best_gap + 1e-12:
             best, best_gap = key, gap
     return best, max(best_gap, 0.0)
+
+
+def share_rows(counts, targets=None):
+    """Each person's share of the leads against their target share.
+
+    ``counts``: ``{person: leads received}``; ``targets``: ``{person: target
+    share}`` (fractions summing to 1; default: equal shares among the people
+    of ``counts``). Everyone of either mapping gets a row, in the order of
+    ``targets`` then ``counts``: ``[(person, leads, share, target, gap)]``,
+    ``gap = share - target``.
+    """
+    people = list(dict.fromkeys([*(targets or {}), *counts]))
+    if not people:
+        return []
+    if not targets:
+        targets = {person: 1.0 / len(people) for person in people}
+    total = sum(counts.get(person, 0) for person in people)
+    rows = []
+    for person in people:
+        count = counts.get(person, 0)
+        share = count / total if total else 0.0
+        target = targets.get(person, 0.0)
+        rows.append((person, count, share, target, share - target))
+    return rows
+
+
+def largest_gap(rows):
+    """The row (see :func:`share_rows`) furthest from its target, or None."""
+    best = None
+    for row in rows:  # the first of equal gaps wins
+        if best is None or abs(row[4]) > abs(best[4]):
+            best = row
+    return best
+
+
+def summary(counts, targets=None):
+    """``{"rows", "largest_gap", "gini"}`` for a rule's period."""
+    rows = share_rows(counts, targets)
+    return {
+        "rows": rows,
+        "largest_gap": largest_gap(rows),
+        "gini": gini(row[1] for row in rows),
+    }

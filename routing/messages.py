@@ -124,6 +124,7 @@ PARTS = {
     "deleted_user": _lt("a deleted user"),
     "deleted_rule": _lt("a deleted rule"),
     "deleted_skill": _lt("a deleted skill"),
+    "deleted_experiment": _lt("a deleted experiment"),
     "verdict_chosen": _lt("Chosen"),
     "verdict_eligible": _lt("Eligible"),
     "verdict_excluded": _lt("Not eligible"),
@@ -136,4 +137,71 @@ DURATIONS = {
     "hours": _lt("%(hours)s h"),
     "hours_minutes": _lt("%(hours)s h %(minutes)s min"),
     "days": _lt("%(days)s days"),
+}
+
+# Which group of an experiment a lead fell in (a sentence of its explanation).
+ARMS = {
+    "control": _lt(
+        "It is in the control group of the experiment “%(experiment)s”, so the "
+        "rule's own settings decided."
+    ),
+    "variant": _lt(
+        "It is in the variant group of the experiment “%(experiment)s”, so the "
+        "variant's settings decided."
+    ),
+}
+
+# The verdict on an experiment (``routing.experiments.verdict``). Differences
+# are variant minus control, already formatted ("+6.1 points", "-12 min").
+VERDICTS = {
+    "no_data": _lt("No results yet: none of the experiment's leads has an outcome."),
+    "cannot_plan": _lt(
+        "Interim results: there are not enough outcomes yet to know how many "
+        "leads the test needs, so no winner is declared."
+    ),
+    "needs_more_conversion": _lt(
+        "Interim results: %(count)s more closed leads are needed before a winner "
+        "can be declared."
+    ),
+    "needs_more_revenue": _lt(
+        "Interim results: %(count)s more closed leads are needed before a winner "
+        "can be declared."
+    ),
+    "needs_more_first_contact": _lt(
+        "Interim results: %(count)s more contacted leads are needed before a "
+        "winner can be declared."
+    ),
+    "no_difference": _lt(
+        "No detectable difference between the two groups (%(p)s): keep the "
+        "rule as it is or test a bolder change."
+    ),
+    "variant_better_conversion": _lt(
+        "The variant converts better: %(diff)s, 95%% CI %(low)s to %(high)s " "(%(p)s)."
+    ),
+    "control_better_conversion": _lt(
+        "The control converts better: the variant differs by %(diff)s, 95%% CI "
+        "%(low)s to %(high)s (%(p)s)."
+    ),
+    "variant_better_first_contact": _lt(
+        "The variant reaches leads faster: median %(diff)s, 95%% CI %(low)s to "
+        "%(high)s (%(p)s)."
+    ),
+    "control_better_first_contact": _lt(
+        "The control reaches leads faster: the variant's median differs by "
+        "%(diff)s, 95%% CI %(low)s to %(high)s (%(p)s)."
+    ),
+    "variant_better_revenue": _lt(
+        "The variant wins more revenue per lead: %(diff)s, 95%% CI %(low)s to "
+        "%(high)s (%(p)s)."
+    ),
+    "control_better_revenue": _lt(
+        "The control wins more revenue per lead: the variant differs by "
+        "%(diff)s, 95%% CI %(low)s to %(high)s (%(p)s)."
+    ),
+}
+
+# Units of an experiment's differences.
+UNITS = {
+    "points": _lt("%(value)s points"),
+    "minutes": _lt("%(value)s min"),
 }

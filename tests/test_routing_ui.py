@@ -154,3 +154,58 @@ class TestRoutingSimulationScreens(HttpCase):
             login=manager.login,
             timeout=90,
         )
+
+
+@tagged("post_install", "-at_install", "crm_lead_routing")
+class TestRoutingAnalysisScreens(HttpCase):
+    """Routing Analysis and the experiments, as each role that can open them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(
+            cls.env, "routing_ui_manager", groups="sales_team.group_sale_manager"
+        )
+        cls.salesperson = new_test_user(
+            cls.env, "routing_ui_salesperson", groups="sales_team.group_sale_salesman"
+        )
+        rule = cls.env["crm.routing.rule"].create(
+            {"name": "Screen rule", "user_ids": [(6, 0, cls.salesperson.ids)]}
+        )
+        cls.experiment = cls.env["crm.routing.experiment"].create(
+            {"name": "Screen test", "rule_id": rule.id, "variant_strategy": "weighted"}
+        )
+        cls.experiment.action_start()
+        cls.env["crm.lead"].create(
+            {"name": "Screen lead", "user_id": cls.salesperson.id,
+             "routing_state": "assigned", "routing_rule_id": rule.id}
+        )  # fmt: skip
+        cls.rule = rule
+
+    def open_as(self, login, path, target):
+        code = WAIT_FOR_VIEW % {"target": json.dumps(target), "click": "null"}
+        self.browser_js(path, code, login=login, timeout=60)
+
+    def test_routing_analysis_opens_for_managers_and_salespeople(self):
+        for login in (self.manager.login, self.salesperson.login):
+            for view_type in ("pivot", "graph", "list"):
+                with self.subTest(login=login, view_type=view_type):
+                    self.open_as(
+                        login,
+                        "/odoo/action-crm_lead_routing.crm_routing_report_action"
+                        f"?view_type={view_type}",
+                        f".o_{view_type}_view",
+                    )
+
+    def test_managers_open_experiments_and_the_rule_fairness(self):
+        self.open_as(
+            self.manager.login,
+            "/odoo/action-crm_lead_routing.crm_routing_experiment_action"
+            f"/{self.experiment.id}",
+            "div[name=results_html]",
+        )
+        self.open_as(
+            self.manager.login,
+            f"/odoo/action-crm_lead_routing.crm_routing_rule_action/{self.rule.id}",
+            "div[name=fairness_html]",
+        )

@@ -1,0 +1,125 @@
+from datetime import datetime, timedelta
+
+from odoo import fields
+from odoo.tests import new_test_user, tagged
+
+from .common import RoutingCase
+
+
+@tagged("post_install", "-at_install", "crm_lead_routing")
+class TestRoutingAnalysis(RoutingCase):
+    """Routing Analysis figures on a constructed history with known answers."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rule = cls.make_rule("Web leads", sla_minutes=30)
+        cls.other_rule = cls.make_rule("Partners", sequence=20)
+        cls.Report = cls.env["crm.routing.report"]
+        now = fields.Datetime.now().replace(microsecond=0)
+        cls.created = now - timedelta(days=2)
+        # (owner, minutes to first contact, deadline met?, reassignments, won?)
+        history = [
+            (cls.alice, 10, True, 0, True),
+            (cls.alice, 20, True, 0, False),
+            (cls.alice, 30, True, 0, None),
+            (cls.alice, 40, False, 1, True),
+            (cls.bob, 100, False, 0, False),
+        ]
+        cls.leads = cls.env["crm.lead"]
+        for owner, minutes, met, reassigned, won in history:
+            lead = cls.env["crm.lead"].create(
+                {"name": f"History {minutes}", "user_id": owner.id,
+                 "expected_revenue": 1000}
+            )  # fmt: skip
+            if won is True:
+                lead.probability = 100
+            elif won is False:
+                lead.write({"probability": 0, "active": False})
+            cls.leads |= lead
+            cls.env.flush_all()
+            touch = cls.created + timedelta(minutes=minutes)
+            deadline = touch + timedelta(minutes=5 if met else -5)
+            cls.env.cr.execute(
+                """UPDATE crm_lead SET create_date = %s, routing_rule_id = %s,
+                          routing_state = 'assigned', routing_assigned_at = %s,
+                          routing_first_touch_at = %s, routing_deadline = %s,
+                          routing_reassign_count = %s
+                    WHERE id = %s""",
+                [cls.created, cls.rule.id, cls.created, touch, deadline, reassigned,
+                 lead.id],
+            )  # fmt: skip
+        cls.env.invalidate_all()
+
+    def figures(self, Report=None, fields_=None):
+        Report = self.Report if Report is None else Report
+        groups = Report.read_group(
+            [("rule_id", "=", self.rule.id)],
+            fields_ or [
+                "first_contact_median:avg", "first_contact_p90:avg",
+                "deadline_met_rate:avg", "conversion_rate:avg",
+                "reassigned_rate:avg", "won_revenue:sum",
+            ],
+            ["rule_id"],
+        )  # fmt: skip
+        return groups[0] if groups else {}
+
+    def test_medians_deadline_rate_and_conversion_by_rule(self):
+        row = self.figures()
+        self.assertEqual(row["rule_id_count"], 5)
+        self.assertAlmostEqual(row["first_contact_median"], 30.0, places=3)
+        # percentile_cont(0.9) of 10, 20, 30, 40, 100: 40 + 0.6 * 60 = 76.
+        self.assertAlmostEqual(row["first_contact_p90"], 76.0, places=3)
+        self.assertAlmostEqual(row["deadline_met_rate"], 60.0)
+        # Won 2 of 4 closed (the open lead is left out).
+        self.assertAlmostEqual(row["conversion_rate"], 50.0)
+        self.assertAlmostEqual(row["reassigned_rate"], 20.0)
+        self.assertEqual(row["won_revenue"], 2000)
+
+    def test_percentiles_by_salesperson(self):
+        groups = self.Report.read_group(
+            [("rule_id", "=", self.rule.id)],
+            ["first_contact_median:avg"],
+            ["user_id"],
+        )
+        medians = {g["user_id"][0]: g["first_contact_median"] for g in groups}
+        self.assertAlmostEqual(medians[self.alice.id], 25.0)
+        self.assertAlmostEqual(medians[self.bob.id], 100.0)
+
+    def test_a_salesperson_sees_only_their_own_rows(self):
+        rows = self.Report.with_user(self.bob).search([])
+        self.assertEqual(rows.mapped("user_id"), self.bob)
+        self.assertEqual(
+            self.figures(self.Report.with_user(self.bob))["rule_id_count"], 1
+        )
+        manager = new_test_user(
+            self.env, "routing_manager_analysis", groups="sales_team.group_sale_manager"
+        )
+        self.assertEqual(
+            self.figures(self.Report.with_user(manager))["rule_id_count"], 5
+        )
+
+    def test_other_companies_rows_are_hidden(self):
+        other = self.env["res.company"].create({"name": "Elsewhere"})
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET company_id = %s WHERE id = %s",
+            [other.id, self.leads[0].id],
+        )
+        manager = new_test_user(
+            self.env, "routing_manager_company", groups="sales_team.group_sale_manager"
+        )
+        self.assertEqual(
+            self.figures(self.Report.with_user(manager))["rule_id_count"], 4
+        )
+
+    def test_fairness_on_the_rule_form(self):
+        self.leads.sudo().write(
+            {"routing_assigned_at": datetime.now() - timedelta(days=1)}
+        )
+        html = str(self.rule.fairness_html)
+        # Alice 4 leads, Bob 1, three others 0: Gini (2 * 1 + 4 * 4) / 25 = 0.72;
+        # the largest gap is Alice's: 80% against a 20% target.
+        self.assertIn("Gini coefficient 0.72", html)
+        self.assertIn("largest gap: Alice, +60 points", html)
+        self.assertIn("No lead routed", str(self.other_rule.fairness_html))
