@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from test_dev import dev  # ../../dev, loaded once for both files
 
 I18N = Path(__file__).resolve().parents[2] / "i18n"
@@ -74,9 +73,13 @@ def test_no_english_is_left_in_by_copying_the_msgid(lang):
 
 
 def test_chinese_joins_lists_and_parts_with_full_width_punctuation():
-    po = {msgid: e.msgstrs[0] for (_c, msgid), e in dev.read_po(I18N / "zh_CN.po").items()}
+    po = {
+        msgid: e.msgstrs[0] for (_c, msgid), e in dev.read_po(I18N / "zh_CN.po").items()
+    }
     assert po["%(items)s; %(item)s"] == "%(items)s；%(item)s"
-    assert po["%(user)s: %(reason)s"] == "%(user)s：%(reason)s"
+    assert po["%(user)s: %(reason)s"] == "%(user)s（%(reason)s）"
     assert po["%(user)s (%(figures)s)"] == "%(user)s（%(figures)s）"
-    half_width = [m for m, text in po.items() if re.search(r"[\u4e00-\u9fff][;:,]", text)]
+    half_width = [
+        m for m, text in po.items() if re.search(r"[\u4e00-\u9fff][;:,]", text)
+    ]
     assert half_width == []
