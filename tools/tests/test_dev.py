@@ -244,6 +244,56 @@ def test_po_check_passes_without_po_files_and_counts_empty_msgstr(tmp_path):
     assert '"Not in the pot"' in unknown
 
 
+def test_po_check_names_strings_of_the_pot_the_po_lacks(tmp_path):
+    write(tmp_path, "i18n/crm_lead_routing.pot", POT)
+    write(
+        tmp_path,
+        "i18n/de.po",
+        'msgid "Accepting new leads"\nmsgstr "Nimmt Leads an"\n',
+    )
+    (missing,) = dev.check_po_files(tmp_path)
+    assert missing.startswith("i18n/de.po: 4 string(s) of the .pot missing")
+    assert '"French"' in missing and '"Accepting new leads"' not in missing
+
+
+def test_po_check_names_translations_that_lose_or_rename_a_placeholder(tmp_path):
+    pot = (
+        'msgid "Assigned to %(user)s: %(why)s."\nmsgstr ""\n\n'
+        'msgid "Top 20%"\nmsgstr ""\n\n'
+        'msgid "%(count)s queued"\nmsgstr ""\n\n'
+        'msgid "Lead %s"\nmsgstr ""\n'
+    )
+    write(tmp_path, "i18n/crm_lead_routing.pot", pot)
+    good = pot.replace(
+        'Assigned to %(user)s: %(why)s."\nmsgstr ""',
+        'Assigned to %(user)s: %(why)s."\nmsgstr "%(why)s：已分配给 %(user)s。"',
+    )
+    good = good.replace('"Top 20%"\nmsgstr ""', '"Top 20%"\nmsgstr "前 20%"')
+    good = good.replace('queued"\nmsgstr ""', 'queued"\nmsgstr "в очереди: %(count)s"')
+    good = good.replace('"Lead %s"\nmsgstr ""', '"Lead %s"\nmsgstr "线索 %s"')
+    write(tmp_path, "i18n/zh_CN.po", good)
+    assert dev.check_po_files(tmp_path) == []
+    bad = good.replace("已分配给 %(user)s", "已分配给 %(users)s").replace(
+        "в очереди: %(count)s", "в очереди"
+    )
+    write(tmp_path, "i18n/zh_CN.po", bad)
+    (problem,) = dev.check_po_files(tmp_path)
+    assert problem.startswith(
+        "i18n/zh_CN.po: 2 translation(s) whose placeholders differ from the msgid's"
+    )
+    assert '"%(count)s queued"' in problem and '"Top 20%"' not in problem
+
+
+def test_placeholders_are_what_formatting_fills_in_not_percent_signs():
+    assert dev.po_placeholders("%(b)s then %(a)s, %s and %d") == [
+        "%(a)s",
+        "%(b)s",
+        "%d",
+        "%s",
+    ]
+    assert dev.po_placeholders("Top 20% (%) at 100%% share") == []
+
+
 def test_static_pot_terms_find_code_fields_views_and_menus(tmp_path):
     write(
         tmp_path,
