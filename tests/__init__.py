@@ -5,6 +5,7 @@ from . import (
     test_routing_data_model,
     test_routing_eligibility,
     test_routing_experiments,
+    test_routing_faults,
     test_routing_first_touch,
     test_routing_followers,
     test_routing_lead_screen,
