@@ -12,6 +12,7 @@ caps are limits, not weights). Ties go to whoever got a lead least recently,
 then to the pool's order.
 """
 
+import math
 from .messages import _lt
 
 _REGISTRY = {}
@@ -151,13 +152,18 @@ class Weighted(Strategy):
     def prepare(self, profile, live, batch, rstate):
         # Shares depend on who is eligible; only the eligible move forward, and
         # someone back from an absence starts level with the others (one
-        # catch-up turn at most), not with a burst.
+        # catch-up turn at most), not with a burst. Without a fairness floor a
+        # score of 0 is a share of 0: an infinite stride, never picked while
+        # someone with a share is eligible, and no pass to keep.
         shares = self.shares(profile.rule, live) if live else {}
-        profile.strides = {uid: 1.0 / share for uid, share in shares.items()}
+        profile.strides = {
+            uid: 1.0 / share if share > 0 else math.inf for uid, share in shares.items()
+        }
+        sharing = [c for c in live if profile.strides[c.id] != math.inf]
         passes = rstate["pass"]
-        known = [passes[c.id] + profile.strides[c.id] for c in live if c.id in passes]
+        known = [passes[c.id] + profile.strides[c.id] for c in sharing if c.id in passes]
         level = min(known) if known else None
-        for cand in live:
+        for cand in sharing:
             if level is None:
                 passes[cand.id] = 0.0
             else:
@@ -177,7 +183,8 @@ class Weighted(Strategy):
         )
 
     def chosen(self, profile, cand, key, batch, rstate):
-        rstate["pass"][cand.id] = key[0]
+        if key[2] != math.inf:
+            rstate["pass"][cand.id] = key[0]
         return {"share": 1.0 / key[2]}
 
     def figures(self, key, now_ts):

@@ -61,6 +61,17 @@ def test_weighted_with_zero_scores_is_even():
     assert Counter(chosen(res)) == {1: 5, 2: 5}
 
 
+def test_weighted_without_floor_gives_a_zero_score_nothing_while_others_can_take():
+    rules = [Rule(10, 1, "weighted", (1, 2, 3), fairness_floor=0)]
+    res = route_batch(leads(20), people(60, 0, 40), rules)
+    assert all(d.user_id for d in res.decisions)
+    assert Counter(chosen(res)) == {1: 12, 3: 8}
+    away = people(60, 0, 40, available=False)
+    only_zero = {**away, 2: Candidate(2, frozenset({1}), score=0)}
+    later = route_batch(leads(3), only_zero, rules, res.state)
+    assert chosen(later) == [2, 2, 2]
+
+
 def test_load_balanced_prefers_fewer_open_leads_then_least_recent():
     cands = {
         1: Candidate(1, frozenset({1}), open_leads=3, max_open=30),
