@@ -13,6 +13,7 @@ then to the pool's order.
 """
 
 import math
+
 from .messages import _lt
 
 _REGISTRY = {}
@@ -161,7 +162,9 @@ class Weighted(Strategy):
         }
         sharing = [c for c in live if profile.strides[c.id] != math.inf]
         passes = rstate["pass"]
-        known = [passes[c.id] + profile.strides[c.id] for c in sharing if c.id in passes]
+        known = [
+            passes[c.id] + profile.strides[c.id] for c in sharing if c.id in passes
+        ]
         level = min(known) if known else None
         for cand in sharing:
             if level is None:

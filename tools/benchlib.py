@@ -11,14 +11,17 @@ from odoo.modules.registry import Registry
 from odoo.tools import config
 
 
-def parse_args(doc, **defaults):
-    """--db, --addons-path, --no-check, plus one ``--name N`` per default."""
+def parse_args(doc, flags=(), **defaults):
+    """--db, --addons-path, --no-check, one ``--name N`` per default and one
+    ``--flag`` (store true) per name of ``flags``."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--db", required=True)
     parser.add_argument("--addons-path", required=True)
     for name, value in defaults.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=value)
     parser.add_argument("--no-check", action="store_true")
+    for name in flags:
+        parser.add_argument(f"--{name.replace('_', '-')}", action="store_true")
     return parser.parse_args()
 
 

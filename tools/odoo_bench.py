@@ -18,8 +18,15 @@ routing adds more than half the cost of the plain create (a), more than 3
 queries per lead, or is not at least 10 times cheaper per lead than Odoo's own
 assignment, unless --no-check. The targets are ratios measured in one run, so
 they hold on a slower or busier machine too.
+
+With ``--profile`` it also runs the routed create once more under cProfile and
+prints where routing's time goes: reading the facts, the engine, writing the
+decisions (and their parts), as a share of routing's own time. cProfile slows
+Python calls down, so read the shares, not the milliseconds.
 """
 
+import cProfile
+import pstats
 import random
 import sys
 import threading
@@ -29,6 +36,32 @@ from benchlib import create_salespeople, open_registry, parse_args, superuser_en
 
 TARGET_SHARE, TARGET_QUERIES, TARGET_RATIO = 0.5, 3.0, 10.0
 ZONES = ("Europe/Brussels", "America/New_York", "Asia/Kolkata")
+# Where routing's time goes: (label, file the function lives in, function),
+# indented labels are parts of the line above them.
+PROFILED = (
+    ("routing, all of it", "crm_routing_dispatcher.py", "_route"),
+    ("  read the facts", "crm_routing_facts.py", "_gather"),
+    ("    rule filters on the leads", "crm_routing_facts.py", "_match_domains"),
+    ("    salespeople's profiles", "crm_routing_facts.py", "_profiles"),
+    ("    open leads and daily counts", "crm_routing_facts.py", "_live_counters"),
+    ("    working hours and time off", "crm_routing_facts.py", "_work_schedules"),
+    ("    account owners", "crm_routing_facts.py", "_account_owners"),
+    ("  the engine decides", "engine.py", "route_batch"),
+    ("  write the decisions", "crm_routing_writer.py", "_apply"),
+    (
+        "    leads (salesperson, team, deadline)",
+        "crm_routing_writer.py",
+        "_write_leads",
+    ),
+    ("    followers", "crm_routing_writer.py", "_subscribe"),
+    ("    rotation memory", "crm_routing_writer.py", "_store_rotation"),
+    ("    first-contact activities", "crm_routing_writer.py", "_schedule_activities"),
+    (
+        "prepare the create (which leads route)",
+        "crm_lead.py",
+        "_routing_prepare_create",
+    ),
+)
 
 
 def give_working_hours(env, users):
@@ -171,8 +204,35 @@ def measure(env, label, func):
     return label, seconds, queries, result
 
 
+def profile_routing(env, create):
+    """Run ``create`` (routing on) under cProfile; print each PROFILED part's
+    cumulative time as a share of routing's own (the first line)."""
+    profiler = cProfile.Profile()
+    env.flush_all()
+    env.invalidate_all()
+    profiler.enable()
+    create()
+    env.flush_all()
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    cumulative = {}
+    for (filename, _line, func), (_cc, _nc, _tt, ct, _callers) in stats.items():
+        for label, file, name in PROFILED:
+            if func == name and filename.endswith(file):
+                cumulative[label] = cumulative.get(label, 0.0) + ct
+    whole = cumulative.get(PROFILED[0][0]) or 0.0
+    print("\nWhere routing's time goes (cProfile, one routed create):")
+    print(f"{'part':<44}{'s (profiled)':>14}{'share':>8}")
+    for label, _file, _name in PROFILED:
+        seconds = cumulative.get(label, 0.0)
+        share = seconds / whole if whole else 0.0
+        print(f"{label:<44}{seconds:>14.3f}{share:>8.0%}")
+
+
 def main():
-    args = parse_args(__doc__, leads=10_000, users=50, rules=21, repeat=3)
+    args = parse_args(
+        __doc__, flags=("profile",), leads=10_000, users=50, rules=21, repeat=3
+    )
     n = args.leads
     rows = []
     with open_registry(args).cursor() as cr:
@@ -205,6 +265,12 @@ def main():
                     + ", ".join(f"{row[1]:.2f} s" for row in runs[switch])
                     + " (median kept)"
                 )
+
+        if args.profile:
+            company.routing_auto_assign = True
+            profile_routing(env, lambda: Lead.create(values))
+            cr.execute("ROLLBACK TO SAVEPOINT bench_case")
+            env.invalidate_all()
 
         company.routing_auto_assign = False
         leads = Lead.create([dict(v, user_id=False, team_id=False) for v in values])
