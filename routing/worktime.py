@@ -7,6 +7,7 @@ the schedule's own time zone, so DST shifts are handled by zoneinfo.
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 UTC = ZoneInfo("UTC")
@@ -93,13 +94,20 @@ class WorkSchedule:
     def add_working_minutes(self, start_utc, minutes):
         if self.always_on:
             return start_utc + timedelta(minutes=minutes)
-        remaining = timedelta(minutes=minutes)
-        for begin, end in self.intervals(start_utc):
-            span = end - begin
-            if span >= remaining:
-                return begin + remaining
-            remaining -= span
-        raise ValueError(f"no working time in the next {MAX_DAYS} days")
+        return _add_working_minutes(self, start_utc, minutes)
+
+
+@lru_cache(maxsize=4096)
+def _add_working_minutes(schedule, start_utc, minutes):
+    """Remembered: a batch gives each person many leads at the same moment
+    with the same deadline, and a schedule is an immutable value."""
+    remaining = timedelta(minutes=minutes)
+    for begin, end in schedule.intervals(start_utc):
+        span = end - begin
+        if span >= remaining:
+            return begin + remaining
+        remaining -= span
+    raise ValueError(f"no working time in the next {MAX_DAYS} days")
 
 
 def _minus(begin, end, leaves):

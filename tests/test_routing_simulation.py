@@ -201,6 +201,36 @@ class TestRoutingSimulation(RoutingCase):
             (sim.state, sim.changed_count, sim.unroutable_count), ("done", 0, 0)
         )
 
+    def replay_queries(self, count, rules):
+        """Queries of an "as at creation" replay of ``count`` new leads, one
+        every ten minutes, from cold caches."""
+        leads = self.unrouted_leads(count, expected_revenue=500)
+        self.env.flush_all()
+        self.cr.execute(
+            "UPDATE crm_lead SET create_date = %s - (id - %s) * interval '10 minutes'"
+            " WHERE id = ANY(%s)",
+            [NOW, max(leads.ids), leads.ids],
+        )
+        sim = self.simulation(leads, rules, availability="at_creation")
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        sim.action_run()
+        self.env.flush_all()
+        self.assertEqual(sim.lead_count, count)
+        return self.cr.sql_log_count - before
+
+    def test_replay_queries_do_not_grow_with_the_leads(self):
+        rules = self.make_rule(name="Rotation", sequence=1) | self.make_rule(
+            name="Weighted", strategy="weighted", sequence=2,
+            respect_working_hours=True,
+        )  # fmt: skip
+        small = self.replay_queries(1000, rules)
+        large = self.replay_queries(5000, rules)
+        # The same queries for five times the leads, give or take the line
+        # inserts Odoo splits into batches of 1,000 rows.
+        self.assertLessEqual(large - small, 8, f"{small} vs {large} queries")
+
     def test_fairness_figures_of_a_constructed_case(self):
         # 4 leads to Alice by a fixed rule, 6 shared by Bob, Carol and Dave:
         # on target, and the Gini coefficient of 4, 2, 2, 2.

@@ -36,30 +36,45 @@ from benchlib import create_salespeople, open_registry, parse_args, superuser_en
 
 TARGET_SHARE, TARGET_QUERIES, TARGET_RATIO = 0.5, 3.0, 10.0
 ZONES = ("Europe/Brussels", "America/New_York", "Asia/Kolkata")
-# Where routing's time goes: (label, file the function lives in, function),
-# indented labels are parts of the line above them.
+# Where routing's time goes: (label, file of the function, function, caller);
+# with a caller, only the time of the calls from that function counts.
+# Indented labels are parts of the line above them.
 PROFILED = (
-    ("routing, all of it", "crm_routing_dispatcher.py", "_route"),
-    ("  read the facts", "crm_routing_facts.py", "_gather"),
-    ("    rule filters on the leads", "crm_routing_facts.py", "_match_domains"),
-    ("    salespeople's profiles", "crm_routing_facts.py", "_profiles"),
-    ("    open leads and daily counts", "crm_routing_facts.py", "_live_counters"),
-    ("    working hours and time off", "crm_routing_facts.py", "_work_schedules"),
-    ("    account owners", "crm_routing_facts.py", "_account_owners"),
-    ("  the engine decides", "engine.py", "route_batch"),
-    ("  write the decisions", "crm_routing_writer.py", "_apply"),
+    ("routing, all of it", "crm_routing_dispatcher.py", "_route", None),
+    (
+        "  the create's own pending work, flushed first",
+        "sql_db.py",
+        "savepoint",
+        "_isolated",
+    ),
+    ("  read the facts", "crm_routing_facts.py", "_gather", None),
+    ("    rule filters on the leads", "crm_routing_facts.py", "_match_domains", None),
+    ("    salespeople's profiles", "crm_routing_facts.py", "_profiles", None),
+    ("    open leads and daily counts", "crm_routing_facts.py", "_live_counters", None),
+    ("    working hours and time off", "crm_routing_facts.py", "_work_schedules", None),
+    ("    account owners", "crm_routing_facts.py", "_account_owners", None),
+    ("  the engine decides", "engine.py", "route_batch", None),
+    ("  write the decisions", "crm_routing_writer.py", "_apply", None),
     (
         "    leads (salesperson, team, deadline)",
         "crm_routing_writer.py",
         "_write_leads",
+        None,
     ),
-    ("    followers", "crm_routing_writer.py", "_subscribe"),
-    ("    rotation memory", "crm_routing_writer.py", "_store_rotation"),
-    ("    first-contact activities", "crm_routing_writer.py", "_schedule_activities"),
+    ("    routing log lines", "crm_routing_log.py", "_append", None),
+    ("    followers", "crm_routing_writer.py", "_subscribe", None),
+    ("    rotation memory", "crm_routing_writer.py", "_store_rotation", None),
     (
-        "prepare the create (which leads route)",
-        "crm_lead.py",
-        "_routing_prepare_create",
+        "    first-contact activities",
+        "crm_routing_writer.py",
+        "_schedule_activities",
+        None,
+    ),
+    (
+        "  flush the writes (Odoo recomputes what depends on them)",
+        "sql_db.py",
+        "__exit__",
+        "_isolated",
     ),
 )
 
@@ -216,17 +231,20 @@ def profile_routing(env, create):
     profiler.disable()
     stats = pstats.Stats(profiler).stats
     cumulative = {}
-    for (filename, _line, func), (_cc, _nc, _tt, ct, _callers) in stats.items():
-        for label, file, name in PROFILED:
-            if func == name and filename.endswith(file):
-                cumulative[label] = cumulative.get(label, 0.0) + ct
+    for (filename, _line, func), (_cc, _nc, _tt, ct, callers) in stats.items():
+        for label, file, name, caller in PROFILED:
+            if func != name or not filename.endswith(file):
+                continue
+            if caller:
+                ct = sum(row[3] for key, row in callers.items() if key[2] == caller)
+            cumulative[label] = cumulative.get(label, 0.0) + ct
     whole = cumulative.get(PROFILED[0][0]) or 0.0
     print("\nWhere routing's time goes (cProfile, one routed create):")
-    print(f"{'part':<44}{'s (profiled)':>14}{'share':>8}")
-    for label, _file, _name in PROFILED:
+    print(f"{'part':<60}{'s (profiled)':>14}{'share':>8}")
+    for label, _file, _name, _caller in PROFILED:
         seconds = cumulative.get(label, 0.0)
         share = seconds / whole if whole else 0.0
-        print(f"{label:<44}{seconds:>14.3f}{share:>8.0%}")
+        print(f"{label:<60}{seconds:>14.3f}{share:>8.0%}")
 
 
 def main():

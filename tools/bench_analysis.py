@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Benchmark of the Routing Analysis pivot inside a real Odoo 18 database.
+
+Run through ``./dev bench``. In one transaction (rolled back at the end, so the
+database is left as it was) it bulk-inserts N routed leads over the last 90 days
+(four rules, 50 salespeople, three sources; won, lost and open; most with a
+first contact, some past their deadline), then asks ``crm.routing.report`` for
+what the default pivot shows: rules by month over the last 90 days with the
+median and 90th percentile of the minutes to first contact, the share of
+deadlines met and the conversion, plus the row, column and grand totals the
+pivot asks for alongside.
+
+It prints the time of the whole pivot and exits non-zero when it takes more
+than 1 second, unless --no-check.
+"""
+
+import sys
+import time
+from datetime import timedelta
+
+from benchlib import create_salespeople, open_registry, parse_args, superuser_env
+
+from odoo import fields
+from odoo.tools import SQL
+
+TARGET_SECONDS = 1.0
+MEASURES = [
+    "first_contact_median:avg",
+    "first_contact_p90:avg",
+    "deadline_met_rate:avg",
+    "conversion_rate:avg",
+    "__count",
+]
+
+
+def insert_routed_leads(env, users, rules, n, now):
+    """``n`` routed leads, one every few seconds back to 90 days ago."""
+    sources = env["utm.source"].search([], limit=3).ids or [None]
+    env.flush_all()
+    env.cr.execute(
+        SQL(
+            """
+            INSERT INTO crm_lead (
+                name, type, active, probability, expected_revenue, company_id,
+                user_id, routing_state, routing_rule_id, routing_assigned_at,
+                routing_deadline, routing_first_touch_at, routing_reassign_count,
+                source_id, create_date, write_date, create_uid, write_uid
+            )
+            SELECT 'Analysis bench lead ' || g, 'opportunity',
+                   NOT (kind BETWEEN 3 AND 5),
+                   CASE WHEN kind <= 2 THEN 100 WHEN kind <= 5 THEN 0 ELSE 30 END,
+                   mod(g, 97) * 120, %(company)s,
+                   (%(users)s::int[])[1 + mod(g * 7, %(n_users)s)],
+                   CASE WHEN mod(g, 41) = 0 THEN 'escalated' ELSE 'assigned' END,
+                   (%(rules)s::int[])[1 + mod(g, %(n_rules)s)],
+                   ts, ts + interval '30 minutes',
+                   CASE WHEN mod(g, 9) <> 0
+                        THEN ts + mod(g * 13, 90) * interval '1 minute' END,
+                   CASE WHEN mod(g, 23) = 0 THEN 1 ELSE 0 END,
+                   (%(sources)s::int[])[1 + mod(g, %(n_sources)s)],
+                   ts, ts, %(uid)s, %(uid)s
+              FROM (
+                    SELECT g, mod(g, 10) AS kind,
+                           %(now)s - (g * 90 * 86400 / %(n)s) * interval '1 second'
+                               AS ts
+                      FROM generate_series(1, %(n)s) AS g
+                   ) AS src
+            """,
+            company=env.company.id,
+            users=users.ids,
+            n_users=len(users),
+            rules=rules.ids,
+            n_rules=len(rules),
+            sources=sources,
+            n_sources=len(sources),
+            now=now,
+            n=n,
+            uid=env.uid,
+        )
+    )
+    env.cr.execute("ANALYZE crm_lead")
+    env.invalidate_all()
+
+
+def default_pivot(Report, since):
+    """The read_group calls of the default pivot: cells, rows, columns, total."""
+    domain = [("create_date", ">=", since)]
+    groupbys = (
+        ["rule_id", "create_date:month"],
+        ["rule_id"],
+        ["create_date:month"],
+        [],
+    )
+    return [
+        Report.read_group(domain, MEASURES, groupby, lazy=False) for groupby in groupbys
+    ]
+
+
+def main():
+    args = parse_args(__doc__, leads=200_000, users=50)
+    with open_registry(args).cursor() as cr:
+        env = superuser_env(cr, tracking_disable=True)
+        now = fields.Datetime.now()
+        users = create_salespeople(env, args.users, "analysis")
+        rules = env["crm.routing.rule"].create(
+            [
+                {
+                    "name": f"Analysis bench rule {k}",
+                    "strategy": strategy,
+                    "user_ids": [(6, 0, users.ids)],
+                    "sequence": 900 + k,
+                }
+                for k, strategy in enumerate(
+                    ("round_robin", "weighted", "load_balanced", "best_match")
+                )
+            ]
+        )
+        t0 = time.perf_counter()
+        insert_routed_leads(env, users, rules, args.leads, now)
+        insert_s = time.perf_counter() - t0
+        Report = env["crm.routing.report"]
+        since = now - timedelta(days=90)
+        default_pivot(Report, since)  # a first read warms PostgreSQL's caches
+        queries0, t0 = cr.sql_log_count, time.perf_counter()
+        cells, rows, _cols, total = default_pivot(Report, since)
+        seconds = time.perf_counter() - t0
+        queries = cr.sql_log_count - queries0
+        counted = total[0]["__count"] if total else 0
+        median = total[0]["first_contact_median"] if total else None
+        cr.rollback()
+
+    print(
+        f"\nrouting analysis: default pivot ({len(rows)} rules x months, "
+        f"{len(cells)} cells) over {counted:,} routed leads of the last 90 days: "
+        f"{seconds:.2f} s, {queries} queries (insert {insert_s:.1f} s; "
+        f"median first contact {median or 0:.1f} min)"
+    )
+    failed = []
+    if counted < args.leads * 0.99:
+        failed.append(f"the pivot counted {counted} leads of {args.leads}")
+    if seconds > TARGET_SECONDS:
+        failed.append(f"the pivot took {seconds:.2f} s > {TARGET_SECONDS:.0f} s")
+    for msg in failed:
+        print(f"TARGET MISSED: {msg}")
+    return 1 if failed and not args.no_check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
