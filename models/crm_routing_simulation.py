@@ -347,7 +347,6 @@ class CrmRoutingSimulation(models.Model):
                 reason = reasons.pop()
             lines.append(
                 {
-                    "simulation_id": self.id,
                     "lead_id": lead.id,
                     "lead_create_date": lead.create_date,
                     "rule_id": rule_id,
@@ -358,17 +357,21 @@ class CrmRoutingSimulation(models.Model):
                 }
             )
         self.line_ids.unlink()
-        created = self.env["crm.routing.simulation.line"].create(lines)
-        states = created.mapped("state")
+        self.env["crm.routing.simulation.line"]._insert(self, lines)
+        states = [line["state"] for line in lines]
         gap_user = self.env["res.users"].browse(summary.gap_user_id or [])
         self.write(
             {
                 "state": "done",
-                "lead_count": len(created),
+                "lead_count": len(lines),
                 "assigned_count": states.count("assigned"),
                 "queued_count": states.count("queued"),
                 "unroutable_count": states.count("unroutable"),
-                "changed_count": len(created.filtered("changed")),
+                "changed_count": sum(
+                    1
+                    for line in lines
+                    if (line["user_id"] or False) != (line["actual_user_id"] or False)
+                ),
                 "fairness_gini": summary.gini,
                 "fairness_gap": summary.largest_gap * 100.0,
                 "fairness_gap_user_id": gap_user.id,

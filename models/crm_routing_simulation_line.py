@@ -6,6 +6,7 @@ exported.
 """
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 LINE_STATES = [
     ("assigned", "Assigned"),
@@ -51,3 +52,46 @@ class CrmRoutingSimulationLine(models.Model):
     def _compute_changed(self):
         for line in self:
             line.changed = line.user_id != line.actual_user_id
+
+    @api.model
+    def _insert(self, simulation, rows):
+        """Insert the lines of ``simulation`` in one query.
+
+        A replay stores a line per lead, tens of thousands at a time, and
+        lines have no logic on create: the ORM would spend most of the
+        replay's time creating them. ``changed`` and ``company_id`` are set
+        as their compute and related would.
+        """
+        if not rows:
+            return
+        self.flush_model()
+        columns = ("lead_id", "lead_create_date", "rule_id", "user_id",
+                   "actual_user_id", "state", "reason")  # fmt: skip
+        types = ("int", "timestamp", "int", "int", "int", "varchar", "text")
+        now, uid = self.env.cr.now(), self.env.uid
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_routing_simulation_line
+                       (simulation_id, company_id, lead_id, lead_create_date,
+                        rule_id, user_id, actual_user_id, state, reason, changed,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT %(sim)s, %(company)s, v.lead_id, v.lead_create_date,
+                       v.rule_id, v.user_id, v.actual_user_id, v.state, v.reason,
+                       v.user_id IS DISTINCT FROM v.actual_user_id,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(arrays)s) AS v(%(names)s)
+                """,
+                sim=simulation.id,
+                company=simulation.company_id.id or None,
+                uid=uid,
+                now=now,
+                arrays=SQL(", ").join(
+                    SQL("%s::" + kind + "[]", [row[name] or None for row in rows])
+                    for name, kind in zip(columns, types, strict=True)
+                ),
+                names=SQL(", ").join(SQL.identifier(name) for name in columns),
+            )
+        )
+        self.invalidate_model()
+        simulation.invalidate_recordset(["line_ids"])

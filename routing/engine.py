@@ -327,55 +327,105 @@ def route_batch(
     ``{rule id: problem}`` of rules whose filter cannot be evaluated: they
     take no lead and every explanation says they were skipped.
     """
-    broken = broken or {}
-    state = state or {}
-    new_state = {}
-    variants = {}
-    for rule in rules:
-        raw = state.get(rule.id, state.get(str(rule.id))) or {}
-        new_state[rule.id] = _copy_state(raw)
-        if rule.experiment is not None:
-            variant = variants[rule.id] = experiments.variant_rule(rule)
-            new_state[variant.slot] = _copy_state(raw.get("variant"))
-    ordered = sorted(rules, key=lambda r: (r.sequence, r.id))
-    batch = _Batch(candidates, now)
-    assign_event = "reassign" if event == "reassign" else "assign"
-    pools = {}
-    for rule in (*ordered, *variants.values()):
-        pool = strategies.get(rule.strategy).pool(rule)
-        pool = tuple(dict.fromkeys(u for u in pool if u is not None))
-        pools[rule.slot] = (
-            pool,
-            frozenset(pool),
-            {uid: i for i, uid in enumerate(pool)},
-        )
-    ctx = _Context(
-        batch, pools, new_state, assign_event, explain_limit, quiet_requeue, broken
+    plan = Plan(rules, state, broken)
+    decisions, given = plan.route(
+        leads,
+        candidates,
+        event=event,
+        explain_limit=explain_limit,
+        now=now,
+        quiet_requeue=quiet_requeue,
     )
-    ctx.variants = variants
-    decisions = []
-    matching_cache = {}
-    for lead in leads:
+    return RoutingResult(decisions, plan.stored_state(), given)
+
+
+class Plan:
+    """What routing derives from the rules alone: their order, experiment
+    variants, pools, which rules a lead's matches select, and the working copy
+    of their memory (round-robin turns, weighted passes).
+
+    ``route_batch`` makes one per batch. A replay makes one and routes lead
+    after lead with it, each at its own time: the memory carries over and
+    nothing is derived twice.
+    """
+
+    def __init__(self, rules, state=None, broken=None):
+        self.broken = broken or {}
+        self.rules = list(rules)
+        state = state or {}
+        self.states = {}
+        self.variants = {}
+        for rule in self.rules:
+            raw = state.get(rule.id, state.get(str(rule.id))) or {}
+            self.states[rule.id] = _copy_state(raw)
+            if rule.experiment is not None:
+                variant = self.variants[rule.id] = experiments.variant_rule(rule)
+                self.states[variant.slot] = _copy_state(raw.get("variant"))
+        self.ordered = sorted(self.rules, key=lambda r: (r.sequence, r.id))
+        self.pools = {}
+        for rule in (*self.ordered, *self.variants.values()):
+            pool = strategies.get(rule.strategy).pool(rule)
+            pool = tuple(dict.fromkeys(u for u in pool if u is not None))
+            self.pools[rule.slot] = (
+                pool,
+                frozenset(pool),
+                {uid: i for i, uid in enumerate(pool)},
+            )
+        self._matching = {}
+
+    def matching(self, lead):
+        """The rules that may take ``lead``, in order (broken ones included:
+        they are skipped with a word in the explanation)."""
         cache_key = (lead.rule_ids, lead.company_id)
-        matching = matching_cache.get(cache_key)
+        matching = self._matching.get(cache_key)
         if matching is None:
             wanted = set(lead.rule_ids)
-            matching = matching_cache[cache_key] = [
+            matching = self._matching[cache_key] = [
                 r
-                for r in ordered
-                if (r.id in wanted or r.id in broken)
+                for r in self.ordered
+                if (r.id in wanted or r.id in self.broken)
                 and (
                     r.company_id is None
                     or lead.company_id is None
                     or r.company_id == lead.company_id
                 )
             ]
-        decisions.append(_route_one(lead, matching, ctx))
-    stored = {rule.id: _stored_state(new_state[rule.id]) for rule in rules}
-    for rule_id, variant in variants.items():
-        # The variant's rotation memory rides along with the rule's own.
-        stored[rule_id]["variant"] = _stored_state(new_state[variant.slot])
-    return RoutingResult(decisions, stored, dict(batch.given))
+        return matching
+
+    def route(
+        self,
+        leads,
+        candidates,
+        *,
+        event="assign",
+        explain_limit=25,
+        now=None,
+        quiet_requeue=False,
+    ):
+        """``(decisions, {user id: leads given})`` for ``leads`` routed in
+        order at ``now`` among ``candidates``; the rules' memory moves on."""
+        batch = _Batch(candidates, now)
+        assign_event = "reassign" if event == "reassign" else "assign"
+        ctx = _Context(
+            batch,
+            self.pools,
+            self.states,
+            assign_event,
+            explain_limit,
+            quiet_requeue,
+            self.broken,
+        )
+        ctx.variants = self.variants
+        decisions = [_route_one(lead, self.matching(lead), ctx) for lead in leads]
+        return decisions, dict(batch.given)
+
+    def stored_state(self):
+        """The rules' memory as stored: JSON-friendly, the variant's with its
+        rule's."""
+        stored = {rule.id: _stored_state(self.states[rule.id]) for rule in self.rules}
+        for rule_id, variant in self.variants.items():
+            stored[rule_id]["variant"] = _stored_state(self.states[variant.slot])
+        return stored
 
 
 def _copy_state(raw):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC
 
 from . import fairness, strategies
-from .engine import RoutingResult, route_batch
+from .engine import Plan, RoutingResult
 
 
 def replay(
@@ -49,7 +49,7 @@ def replay(
         raise ValueError("one time per lead is needed")
     day_counts = day_counts or {}
     current = dict(candidates)
-    state = state or {}
+    plan = Plan(rules, state, broken)
     decisions, given = [], Counter()
     day = None
     total = len(leads)
@@ -60,17 +60,9 @@ def replay(
                 uid: replace(cand, leads_today=day_counts.get((uid, day), 0))
                 for uid, cand in current.items()
             }
-        result = route_batch(
-            [lead],
-            current,
-            rules,
-            state,
-            now=now,
-            explain_limit=explain_limit,
-            broken=broken,
+        (decision,), _given = plan.route(
+            [lead], current, now=now, explain_limit=explain_limit
         )
-        state = result.state
-        decision = result.decisions[0]
         decisions.append(decision)
         uid = decision.user_id
         if uid is not None and uid in current:
@@ -84,7 +76,7 @@ def replay(
             given[uid] += 1
         if progress and (index + 1) % 500 == 0:
             progress(index + 1, total)
-    return RoutingResult(decisions, state, dict(given))
+    return RoutingResult(decisions, plan.stored_state(), dict(given))
 
 
 def rule_targets(rule, candidates):

@@ -80,9 +80,23 @@ class WorkSchedule:
     def is_working(self, at_utc):
         if self.always_on:
             return True
+        # By identity, checked: hashing a schedule costs more than the check.
+        cached = _SPANS.get(id(self))
+        if cached is not None and cached[0] is self and cached[1] <= at_utc < cached[2]:
+            return cached[3]
+        span = (self, at_utc, at_utc + timedelta(days=MAX_DAYS), False)
         for begin, end in self.intervals(at_utc):
-            return begin <= at_utc < end
-        return False
+            # Until the end of this work interval, or the start of the next:
+            # the same answer (a replay asks lead after lead, minutes apart).
+            if begin <= at_utc:
+                span = (self, at_utc, end, True)
+            else:
+                span = (self, at_utc, begin, False)
+            break
+        if len(_SPANS) > 10_000:
+            _SPANS.clear()
+        _SPANS[id(self)] = span
+        return span[3]
 
     def next_working_start(self, at_utc):
         if self.always_on:
@@ -108,6 +122,11 @@ def _add_working_minutes(schedule, start_utc, minutes):
             return begin + remaining
         remaining -= span
     raise ValueError(f"no working time in the next {MAX_DAYS} days")
+
+
+# The last answer of ``is_working`` per schedule (by id): ``(schedule, from,
+# until, working)``; holding the schedule keeps its id from being reused.
+_SPANS = {}
 
 
 def _minus(begin, end, leaves):

@@ -21,8 +21,13 @@ def test_a_lead_always_falls_in_the_same_arm(lead_id, experiment_id, share):
 
 @given(st.integers(1, 10**6), st.integers(0, 100))
 def test_the_split_is_near_the_share_over_2000_leads(experiment_id, share):
+    # Each lead is a fair coin of its own (a hash), so over 2,000 leads the
+    # variant's share has a standard deviation of up to 1.1 points: 3 points
+    # is 2.7 of them, missed by about one experiment in 150, which
+    # hypothesis's hundred tries find. 5 points (4.5 deviations) is missed by
+    # about one in 150,000. The Odoo test checks 3 points on its leads.
     arms = Counter(experiments.arm(i, experiment_id, share) for i in range(1, 2001))
-    assert abs(100.0 * arms[experiments.VARIANT] / 2000 - share) <= 3.0
+    assert abs(100.0 * arms[experiments.VARIANT] / 2000 - share) <= 5.0
 
 
 @given(st.integers(1, 10**6), st.integers(0, 99), st.integers(1, 100))
