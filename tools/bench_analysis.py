@@ -61,7 +61,7 @@ def insert_routed_leads(env, users, rules, n, now):
                    ts, ts, %(uid)s, %(uid)s
               FROM (
                     SELECT g, mod(g, 10) AS kind,
-                           %(now)s - (g * 90 * 86400 / %(n)s) * interval '1 second'
+                           %(now)s - (g::bigint * 90 * 86400 / %(n)s) * interval '1 second'
                                AS ts
                       FROM generate_series(1, %(n)s) AS g
                    ) AS src
