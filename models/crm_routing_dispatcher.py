@@ -91,7 +91,8 @@ class CrmRoutingDispatcher(models.AbstractModel):
         """Demo data only: route as on a weekday afternoon in Europe (morning
         in the Americas), whatever the hour of the install, so the demo shows
         how leads spread over a team at work; then restart each deadline
-        clock from now so the leads are not overdue at once."""
+        clock from now so the leads are not overdue at once, and with it the
+        "contact this lead" activities routing planned."""
         real_now = fields.Datetime.now()
         moment = datetime.combine(real_now.date(), time(14, 30))
         while moment > real_now or moment.weekday() >= 5:
@@ -99,11 +100,27 @@ class CrmRoutingDispatcher(models.AbstractModel):
         leads = self.env["crm.lead"].sudo().browse(lead_ids)
         decisions = self._route(leads, now=moment, track=False)
         shift = real_now - moment
+        Writer = self.env["crm.routing.writer"]
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .search([("res_model", "=", "crm.lead"), ("res_id", "in", leads.ids)])
+            .grouped("res_id")
+        )
         for lead in leads.filtered("routing_assigned_at"):
             vals = {"routing_assigned_at": real_now}
             if lead.routing_deadline:
                 vals["routing_deadline"] = lead.routing_deadline + shift
             lead.write(vals)
+            owner = lead.user_id
+            planned = activities.get(lead.id, self.env["mail.activity"]).filtered(
+                lambda activity, owner=owner: activity.user_id == owner
+            )
+            if planned:
+                summary, due = Writer._activity_wording(
+                    lead.routing_deadline, {"tz": owner.tz, "lang": owner.lang}
+                )
+                planned.write({"summary": summary, "date_deadline": due})
         return decisions
 
     def _serialize(self):

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_amount
+from odoo.tools import SQL, format_amount, formatLang
 
 from ..routing import experiments, explain, strategies
 from ..routing.experiments import ArmOutcomes
@@ -98,6 +98,10 @@ class CrmRoutingExperiment(models.Model):
         default="conversion",
         required=True,
         help="Chosen before the start: the figure that decides the winner.",
+    )
+    min_effect_unit = fields.Char(
+        compute="_compute_min_effect_unit",
+        help="What the smallest effect is counted in, for the chosen metric.",
     )
     min_effect = fields.Float(
         string="Smallest Effect Worth Detecting",
@@ -425,6 +429,20 @@ class CrmRoutingExperiment(models.Model):
             return None
         return math.ceil(needed / (per_day * smaller))
 
+    @api.depends("metric", "company_id")
+    @api.depends_context("lang")
+    def _compute_min_effect_unit(self):
+        for exp in self:
+            if exp.metric == "conversion":
+                exp.min_effect_unit = _("percentage points")
+            elif exp.metric == "first_contact":
+                exp.min_effect_unit = _("minutes")
+            else:
+                currency = (exp.company_id or self.env.company).currency_id
+                exp.min_effect_unit = _(
+                    "%(currency)s per closed lead", currency=currency.symbol
+                )
+
     @api.depends(
         "state", "metric", "min_effect", "variant_share", "date_start", "rule_id"
     )
@@ -469,7 +487,13 @@ class CrmRoutingExperiment(models.Model):
                     "lead_count": control.leads + variant.leads,
                     "interim": result["interim"],
                     "winner": result["winner"] or False,
-                    "verdict": explain.verdict(result, exp.metric, tr, money),
+                    "verdict": explain.verdict(
+                        result,
+                        exp.metric,
+                        tr,
+                        money,
+                        lambda count: formatLang(self.env, count, digits=0),
+                    ),
                     "results_html": exp._results_table(
                         control, variant, result, tr, money
                     ),

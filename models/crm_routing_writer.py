@@ -255,6 +255,20 @@ class CrmRoutingWriter(models.AbstractModel):
         )
 
     # ------------------------------------------------------------------ activities
+    def _activity_wording(self, deadline, profile):
+        """``(summary, due date)`` of the "contact this lead" activity for a
+        deadline (naive UTC or None), in the assignee's language and time
+        zone (``profile``: their ``tz`` and ``lang``)."""
+        env = self.with_context(tz=profile["tz"] or "UTC", lang=profile["lang"]).env
+        if not deadline:
+            return (
+                env._(ACTIVITY_SUMMARY_NO_DEADLINE),
+                fields.Date.context_today(env["res.users"]),
+            )
+        local = fields.Datetime.context_timestamp(env["res.users"], deadline)
+        summary = env._(ACTIVITY_SUMMARY, deadline=local.strftime("%Y-%m-%d %H:%M %Z"))
+        return summary, local.date()
+
     def _schedule_activities(self, items, profiles):
         """One "contact this lead" activity per assignment, created in bulk,
         worded in the assignee's language.
@@ -265,19 +279,9 @@ class CrmRoutingWriter(models.AbstractModel):
         model_id = self.env["ir.model"]._get_id("crm.lead")
         vals_list = []
         for lead, rule, decision in items:
-            profile = profiles[decision.user_id]
-            env = self.with_context(tz=profile["tz"] or "UTC", lang=profile["lang"]).env
-            if decision.deadline:
-                local = fields.Datetime.context_timestamp(
-                    env["res.users"], decision.deadline
-                )
-                summary = env._(
-                    ACTIVITY_SUMMARY, deadline=local.strftime("%Y-%m-%d %H:%M %Z")
-                )
-                due = local.date()
-            else:
-                summary = env._(ACTIVITY_SUMMARY_NO_DEADLINE)
-                due = fields.Date.context_today(env["res.users"])
+            summary, due = self._activity_wording(
+                decision.deadline, profiles[decision.user_id]
+            )
             vals_list.append(
                 {
                     "res_model_id": model_id,

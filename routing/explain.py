@@ -108,7 +108,9 @@ class _Renderer:
                 if key in ("fit", "share"):
                     value = percent(value)
                 out.append(self.text(messages.FIGURES, key, **{key: value}))
-        if "last" in params:
+        if "last" in params and params["last"] < 1:
+            out.append(self.tr(messages.FIGURES["last_now"]))
+        elif "last" in params:
             out.append(
                 self.text(
                     messages.FIGURES, "last", last=duration(params["last"], self.tr)
@@ -265,7 +267,9 @@ class _Renderer:
             + max(0, len(excluded) - SHOWN_EXCLUDED)
             + (details.get("omitted") or 0)
         )
-        if hidden:
+        if hidden == 1:
+            sentences.append(self.tr(messages.PARTS["one_more"]))
+        elif hidden:
             sentences.append(self.text(messages.PARTS, "more", count=hidden))
         tried = details.get("tried") or ()
         if tried:
@@ -342,17 +346,19 @@ def signed(value, digits=1):
     return f"+{value}" if value > 0 else f"{value}"
 
 
-def verdict(result, metric, tr=None, money=None):
+def verdict(result, metric, tr=None, money=None, number=None):
     """The sentence of an experiment's verdict (``experiments.verdict``).
 
     ``money``: formats an amount with its currency (revenue); differences of
-    conversion are in points, of time in minutes.
+    conversion are in points, of time in minutes. ``number``: formats a count
+    as the reader's language does ("2,862"; default plain digits).
     """
     tr = tr or _identity
+    number = number or str
     code = result["code"]
     if code == "needs_more":
         return tr(messages.VERDICTS[f"needs_more_{metric}"]) % {
-            "count": result["missing"]
+            "count": number(result["missing"])
         }
     if code in ("no_data", "cannot_plan"):
         return tr(messages.VERDICTS[code])

@@ -91,6 +91,7 @@ FIGURES = {
     "share": _lt("target share %(share)s"),
     "served": _lt("leads in this rotation: %(served)s"),
     "last": _lt("last lead %(last)s ago"),
+    "last_now": _lt("last lead just now"),
     "never": _lt("no lead yet"),
 }
 
@@ -118,6 +119,7 @@ PARTS = {
     "not_chosen": _lt("Not eligible: %(people)s."),
     "tried": _lt("Before that: %(rules)s."),
     "more": _lt("%(count)s more people not listed."),
+    "one_more": _lt("One more person not listed."),
     # Joins one more item to a list (Chinese uses "；", for instance).
     "list_more": _lt("%(items)s; %(item)s"),
     "and": _lt("%(first)s and %(last)s"),

@@ -150,9 +150,10 @@ class TestRoutingExperiments(RoutingCase):
         self.assertFalse(exp.winner)
         self.assertEqual(
             exp.verdict,
-            f"Interim results: {2 * needed - 20} more closed leads are needed "
+            f"Interim results: {2 * needed - 20:,} more closed leads are needed "
             "before a winner can be declared.",
         )
+        self.assertEqual(exp.min_effect_unit, "percentage points")
         with self.assertRaisesRegex(UserError, "No winner to adopt"):
             exp.action_adopt()
 

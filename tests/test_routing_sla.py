@@ -185,6 +185,23 @@ class TestRoutingSla(SweepMixin, RoutingCase):
         self.sweep(t0 + timedelta(minutes=31))
         self.assertIn(self.bob, lead.activity_ids.user_id)
 
+    def test_demo_routing_plans_the_activity_for_the_restarted_deadline(self):
+        # The demo routes as on a weekday 14:30 UTC, then restarts each clock
+        # from now: the activity says the deadline the lead shows.
+        self.sla_rule(notify_assignee=True)
+        (self.alice | self.bob | self.carol).tz = "Europe/Brussels"
+        self.company.routing_auto_assign = False
+        lead = self.create_leads(1)
+        self.company.routing_auto_assign = True
+        now = datetime(2026, 1, 15, 9, 0)  # a Thursday morning
+        with freeze_time(now):
+            self.env["crm.routing.dispatcher"]._route_demo(lead.ids)
+        self.assertEqual(lead.routing_deadline, now + timedelta(minutes=30))
+        activity = lead.activity_ids.filtered(lambda a: a.user_id == lead.user_id)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.date_deadline, now.date())
+        self.assertIn("2026-01-15 10:30 CET", activity.summary)
+
     def test_touched_lead_is_left_alone(self):
         self.sla_rule()
         t0 = datetime(2026, 1, 13, 10, 0)

@@ -96,13 +96,13 @@ class TestRoutingTranslations(RoutingCase):
             self.read_as(self.manager, log).reason,
             "Назначен продавцу Alice по правилу «Inbound»: следующий по кругу. "
             "Также подходили: Bob (лидов в этом круге: 0); Carol (лидов в этом "
-            "круге: 0); Dave (лидов в этом круге: 0). Ещё не показаны: 1 чел.",
+            "круге: 0); Dave (лидов в этом круге: 0). Ещё один человек не показан.",
         )
         self.assertEqual(
             self.read_as(self.integration, log).reason,
             "Assigned to Alice by the rule “Inbound”: next in the round-robin "
             "rotation. Also eligible: Bob (leads in this rotation: 0); Carol (leads "
-            "in this rotation: 0); Dave (leads in this rotation: 0). 1 more people "
+            "in this rotation: 0); Dave (leads in this rotation: 0). One more person "
             "not listed.",
         )
         self.assertIn("已选中", self.read_as(self.alice, log).details_html)

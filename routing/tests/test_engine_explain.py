@@ -1,7 +1,7 @@
 """Explanations a sales manager reads: sentences with names, never codes or ids."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from routing import explain
 from routing.engine import route_batch
@@ -173,3 +173,19 @@ def test_a_broken_filter_is_skipped_and_said():
 def test_old_log_lines_render_nothing_for_the_caller_to_fall_back():
     assert explain.render({"candidates": [{"user_id": 1, "reason": "chosen"}]}) == ""
     assert explain.render(None) == ""
+
+
+def test_one_hidden_person_and_a_lead_just_now_read_naturally():
+    # The chosen one and four more eligible: three are listed, one is not.
+    # Everyone has just had a lead: "just now", not "0 s ago".
+    cands = {
+        uid: Candidate(uid, B, last_assigned=NOW.replace(tzinfo=UTC).timestamp())
+        for uid in range(1, explain.SHOWN_ELIGIBLE + 3)
+    }
+    rules = [Rule(11, 1, "load_balanced", tuple(cands))]
+    res = route_batch([Lead(1, 1, rule_ids=(11,))], cands, rules, now=NOW)
+    text = explain.render(res.decisions[0].to_json(), Names())
+    assert "One more person not listed." in text
+    assert "more people" not in text
+    assert "last lead just now" in text
+    assert " 0 s ago" not in text

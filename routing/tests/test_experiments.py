@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from routing import experiments
+from routing import experiments, explain
 from routing.engine import route_batch
 from routing.experiments import ArmOutcomes, Experiment
 from routing.facts import Candidate, Lead, Rule
@@ -159,8 +159,6 @@ def test_sample_size_from_the_control_baseline():
 
 
 def test_verdicts_read_as_sentences():
-    from routing import explain
-
     result = experiments.verdict(
         "conversion", outcomes(400, 100), outcomes(400, 160), needed=388
     )
@@ -174,3 +172,11 @@ def test_verdicts_read_as_sentences():
         "Interim results: 410 more closed leads are needed before a winner can "
         "be declared."
     )
+
+
+def test_counts_in_a_verdict_are_formatted_as_the_reader_writes_them():
+    interim = experiments.verdict(
+        "conversion", outcomes(100, 20), outcomes(90, 50), needed=1500
+    )
+    text = explain.verdict(interim, "conversion", number=lambda n: f"{n:,}")
+    assert text.startswith("Interim results: 2,810 more closed leads")
