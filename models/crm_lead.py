@@ -324,7 +324,10 @@ class CrmLead(models.Model):
                 keeps_creator = self._routing_keeps_creator()
             if keeps_creator:
                 vals.setdefault("routing_skip_reason", "creator")
-            elif given:
+            else:
+                # Not Odoo's default (the creator) either: nobody owned the
+                # lead before routing, and the log must not name a previous
+                # salesperson.
                 vals["user_id"] = False
             decisions.append(not keeps_creator)
         return decisions

@@ -214,6 +214,8 @@ class TestRoutingLeadScreen(RoutingCase):
         routed = Lead.create({"name": "Routed"}).sudo()
         self.assertEqual(routed.user_id, self.alice)
         self.assertEqual(routed.routing_state, "assigned")
+        # Carol was only Odoo's default: nobody had it before routing.
+        self.assertFalse(routed.routing_log_ids.previous_user_id)
 
     def test_staff_leads_setting_applies_to_leads_created_in_the_form(self):
         """The form fills in the creator as salesperson: that is no choice."""
@@ -232,3 +234,4 @@ class TestRoutingLeadScreen(RoutingCase):
         routed = form.record.sudo()
         self.assertEqual(routed.routing_state, "assigned")
         self.assertEqual(routed.user_id, self.alice)
+        self.assertFalse(routed.routing_log_ids.previous_user_id)
