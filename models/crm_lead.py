@@ -222,7 +222,7 @@ class CrmLead(models.Model):
             [lead.id for lead, route in zip(leads, to_route, strict=True) if route]
         ).filtered(lambda lead: lead.active and lead.probability < 100)
         if wanted:
-            self.env["crm.routing.dispatcher"]._route(wanted, track=False)
+            self.env["crm.routing.dispatcher"]._route(wanted, track=False, new=True)
         return leads
 
     def web_save(self, vals, specification, next_id=None):
@@ -324,10 +324,7 @@ class CrmLead(models.Model):
                 keeps_creator = self._routing_keeps_creator()
             if keeps_creator:
                 vals.setdefault("routing_skip_reason", "creator")
-            else:
-                # Not Odoo's default (the creator) either: nobody owned the
-                # lead before routing, and the log must not name a previous
-                # salesperson.
+            elif given:
                 vals["user_id"] = False
             decisions.append(not keeps_creator)
         return decisions

@@ -57,6 +57,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
         track=True,
         notify=True,
         quiet_requeue=False,
+        new=False,
     ):
         """Route ``leads`` and write the decisions; return the engine's decisions.
 
@@ -64,7 +65,9 @@ class CrmRoutingDispatcher(models.AbstractModel):
         it. ``trigger``: why routing runs (stored with each decision; a list,
         or a function of the lead giving one). ``track``, ``notify``: see
         ``crm.routing.writer._apply``. ``quiet_requeue``: a queued lead that
-        stays queued is left untouched (the queue drain).
+        stays queued is left untouched (the queue drain). ``new``: the leads
+        were just created, so whoever Odoo filled in by default (the creator)
+        owned nothing yet: the log names no previous salesperson.
 
         Routing is a system decision: it sees everyone's time off, loads and
         skills whoever created the lead (a website visitor, a salesperson).
@@ -81,6 +84,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
             "track": track,
             "notify": notify,
             "quiet_requeue": quiet_requeue,
+            "new": new,
         }
         return self._isolated(
             leads, lambda batch: self._route_batch(batch, **options), self._mark_failed
@@ -130,13 +134,17 @@ class CrmRoutingDispatcher(models.AbstractModel):
         """
         self.env.cr.execute("SELECT pg_advisory_xact_lock(%s)", [ROUTING_LOCK])
 
-    def _route_batch(self, leads, *, event, now, trigger, track, notify, quiet_requeue):
+    def _route_batch(
+        self, leads, *, event, now, trigger, track, notify, quiet_requeue, new
+    ):
         Writer = self.env["crm.routing.writer"]
         decisions = []
         for facts, result in self._decide_all(
             leads, event=event, now=now, quiet_requeue=quiet_requeue
         ):
-            Writer._apply(facts, result, trigger=trigger, track=track, notify=notify)
+            Writer._apply(
+                facts, result, trigger=trigger, track=track, notify=notify, new=new
+            )
             decisions += result.decisions
         return decisions
 

@@ -32,13 +32,16 @@ class CrmRoutingWriter(models.AbstractModel):
     _description = "Lead Routing Writer"
 
     @api.model
-    def _apply(self, facts, result, *, trigger=None, track=True, notify=True):
+    def _apply(
+        self, facts, result, *, trigger=None, track=True, notify=True, new=False
+    ):
         """Write ``result`` (the engine's) for ``facts`` (``crm.routing.facts``).
 
         ``trigger``: why routing ran, stored with each decision (a missed
         deadline...). ``track``: Odoo's field tracking in the chatter (off for
         new leads and for the sweep, which posts its own note). ``notify``:
-        Odoo's "You have been assigned" message to new owners.
+        Odoo's "You have been assigned" message to new owners. ``new``: the
+        leads were just created (no previous salesperson in the log).
         """
         # The company explicitly: Odoo's company checks on the writes below
         # would otherwise read it from the user, a query that depends on
@@ -91,7 +94,7 @@ class CrmRoutingWriter(models.AbstractModel):
                     "company_id": facts.company.id,
                     "rule_id": decision.rule_id,
                     "user_id": decision.user_id,
-                    "previous_user_id": decision.previous_user_id,
+                    "previous_user_id": None if new else decision.previous_user_id,
                     "event": decision.event,
                     "details": details,
                 }
