@@ -1,6 +1,8 @@
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from routing.worktime import Attendance, WorkSchedule
 
@@ -69,3 +71,37 @@ def test_no_working_time_raises():
     sched = WorkSchedule("UTC", (Attendance(0, 9, 17, date_to=date(2020, 1, 1)),))
     with pytest.raises(ValueError):
         sched.add_working_minutes(datetime(2026, 1, 1), 30)
+
+
+def _working_by_walking(schedule, at):
+    """The answer without the remembered interval: walk the calendar."""
+    for begin, end in schedule.intervals(at):
+        return begin <= at < end
+    return False
+
+
+@given(
+    st.lists(
+        st.datetimes(min_value=datetime(2026, 3, 20), max_value=datetime(2026, 4, 10)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_remembered_working_interval_answers_as_the_calendar(moments, time_off):
+    # Any order of questions (a replay goes forward, live routing jumps back
+    # and forth), across a DST change and a day off.
+    leaves = (
+        ((datetime(2026, 3, 30, 22), datetime(2026, 3, 31, 22)),) if time_off else ()
+    )
+    schedule = WorkSchedule("Europe/Brussels", WEEK, leaves)
+    for at in moments:
+        assert schedule.is_working(at) == _working_by_walking(schedule, at)
+
+
+@given(st.datetimes(min_value=datetime(2026, 3, 20), max_value=datetime(2026, 4, 10)))
+def test_remembered_deadline_is_the_deadline(start):
+    schedule = WorkSchedule("Europe/Brussels", WEEK)
+    first = schedule.add_working_minutes(start, 30)
+    assert schedule.add_working_minutes(start, 30) == first
+    assert first >= start
