@@ -1,6 +1,11 @@
+from datetime import timedelta
+
 from freezegun import freeze_time
 
-from odoo.tests import TransactionCase, new_test_user
+from odoo import SUPERUSER_ID, api, fields
+from odoo.modules.registry import Registry
+from odoo.sql_db import db_connect
+from odoo.tests import BaseCase, TransactionCase, get_db_name, new_test_user
 from odoo.tools.safe_eval import safe_eval
 
 
@@ -153,3 +158,96 @@ def working_hours(env, users, hour_from=9.0, hour_to=19.0, tz="Europe/Brussels")
         ]
     )
     return calendar, resources
+
+
+class CommittedSweepCase(BaseCase):
+    """Overdue leads set up with real cursors that commit, as the deadline
+    cron's do, usable from any thread; everything is cleaned up after.
+
+    Three salespeople, a round-robin rule with a 30-minute deadline, and
+    ``LEAD_COUNT`` leads named ``PREFIX`` overdue by an hour (a second
+    apart). Other leads waiting for a first contact (demo data) would be
+    swept along: their deadlines are put back after the test.
+    """
+
+    PREFIX = "sweep"
+    LABEL = "Sweep"
+    LEAD_COUNT = 4
+
+    def setUp(self):
+        super().setUp()
+        self.db = db_connect(get_db_name())
+        # Got here, where the test runner already holds the registries' lock:
+        # the worker threads bind their cursors to it instead of asking again.
+        self.registry = Registry(get_db_name())
+        with self.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            group = env.ref("sales_team.group_sale_salesman")
+            users = env["res.users"].create(
+                [
+                    {
+                        "name": f"{self.LABEL} {name}",
+                        "login": f"routing_{self.PREFIX}_{name}",
+                        "groups_id": [(6, 0, group.ids)],
+                    }
+                    for name in ("ann", "ben", "cid")
+                ]
+            )
+            self.users = users.ids
+            rule = env["crm.routing.rule"].create(
+                {
+                    "name": self.LABEL,
+                    "sequence": -1000,
+                    "strategy": "round_robin",
+                    "user_ids": [(6, 0, users.ids)],
+                    "fallback": "queue",
+                    "sla_minutes": 30,
+                    "max_reassignments": 5,
+                    "notify_assignee": False,
+                    "respect_working_hours": False,
+                    "lead_domain": f"[('name', '=like', '{self.PREFIX}%')]",
+                }
+            )
+            self.rule = rule.id
+            past = fields.Datetime.now() - timedelta(hours=1)
+            others = env["crm.lead"].search(
+                [("routing_state", "=", "assigned"), ("routing_deadline", "!=", False)]
+            )
+            self.others = {lead.id: lead.routing_deadline for lead in others}
+            others.write({"routing_deadline": False})
+            company = env.company
+            self.auto_assign = company.routing_auto_assign
+            company.routing_auto_assign = False  # leads set up as routed
+            leads = env["crm.lead"].create(
+                [
+                    {
+                        "name": f"{self.PREFIX} {i}",
+                        "user_id": users[0].id,
+                        "routing_rule_id": rule.id,
+                        "routing_state": "assigned",
+                        "routing_assigned_at": past - timedelta(minutes=30),
+                        "routing_deadline": past + timedelta(seconds=i),
+                    }
+                    for i in range(self.LEAD_COUNT)
+                ]
+            )
+            company.routing_auto_assign = self.auto_assign
+            self.leads = leads.ids
+            cr.commit()  # pylint: disable=invalid-commit
+        self.addCleanup(self.cleanup)
+
+    def cursor(self):
+        """A real cursor (its own transaction) usable from any thread."""
+        cr = self.db.cursor()
+        cr.transaction = api.Transaction(self.registry)
+        return cr
+
+    def cleanup(self):
+        with self.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["crm.lead"].with_context(active_test=False).browse(self.leads).unlink()
+            env["crm.routing.rule"].browse(self.rule).unlink()
+            env["res.users"].browse(self.users).unlink()
+            for lead_id, deadline in self.others.items():
+                env["crm.lead"].browse(lead_id).routing_deadline = deadline
+            cr.commit()  # pylint: disable=invalid-commit

@@ -7,19 +7,16 @@ sweep interrupted in the middle of a batch.
 """
 
 import threading
-from datetime import timedelta
 from unittest.mock import patch
 
 import psycopg2
 
 from odoo import SUPERUSER_ID, api, fields
-from odoo.modules.registry import Registry
-from odoo.sql_db import db_connect
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import tagged
 
 from ..models.crm_routing_facts import CrmRoutingFacts
 from ..models.crm_routing_sweeper import CrmRoutingSweeper
-from .common import RoutingCase
+from .common import CommittedSweepCase, RoutingCase
 
 FACTS_LOGGER = "odoo.addons.crm_lead_routing.models.crm_routing_facts"
 
@@ -107,89 +104,14 @@ class TestRoutingFaults(RoutingCase):
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
-class TestRoutingSweepInterrupted(BaseCase):
+class TestRoutingSweepInterrupted(CommittedSweepCase):
     """The deadline cron stopped in the middle of a batch: the batches it
     committed stay done, the next run finishes the job, no lead is reassigned
     twice. Real cursors that commit, as the cron's do (cleaned up after)."""
 
     PREFIX = "sweepcut"
-
-    def setUp(self):
-        super().setUp()
-        self.db = db_connect(get_db_name())
-        self.registry = Registry(get_db_name())
-        with self.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            group = env.ref("sales_team.group_sale_salesman")
-            users = env["res.users"].create(
-                [
-                    {
-                        "name": f"Cut {name}",
-                        "login": f"routing_{self.PREFIX}_{name}",
-                        "groups_id": [(6, 0, group.ids)],
-                    }
-                    for name in ("ann", "ben", "cid")
-                ]
-            )
-            self.users = users.ids
-            rule = env["crm.routing.rule"].create(
-                {
-                    "name": "Sweep interrupted",
-                    "sequence": -1000,
-                    "strategy": "round_robin",
-                    "user_ids": [(6, 0, users.ids)],
-                    "fallback": "queue",
-                    "sla_minutes": 30,
-                    "max_reassignments": 5,
-                    "notify_assignee": False,
-                    "respect_working_hours": False,
-                    "lead_domain": f"[('name', '=like', '{self.PREFIX}%')]",
-                }
-            )
-            self.rule = rule.id
-            past = fields.Datetime.now() - timedelta(hours=1)
-            # Other leads waiting for a first contact (demo data) would be
-            # swept along: their deadlines are put back after the test.
-            others = env["crm.lead"].search(
-                [("routing_state", "=", "assigned"), ("routing_deadline", "!=", False)]
-            )
-            self.others = {lead.id: lead.routing_deadline for lead in others}
-            others.write({"routing_deadline": False})
-            company = env.company
-            self.auto_assign = company.routing_auto_assign
-            company.routing_auto_assign = False  # leads set up as routed
-            leads = env["crm.lead"].create(
-                [
-                    {
-                        "name": f"{self.PREFIX} {i}",
-                        "user_id": users[0].id,
-                        "routing_rule_id": rule.id,
-                        "routing_state": "assigned",
-                        "routing_assigned_at": past - timedelta(minutes=30),
-                        "routing_deadline": past + timedelta(seconds=i),
-                    }
-                    for i in range(6)
-                ]
-            )
-            company.routing_auto_assign = self.auto_assign
-            self.leads = leads.ids
-            cr.commit()  # pylint: disable=invalid-commit
-        self.addCleanup(self.cleanup)
-
-    def cursor(self):
-        cr = self.db.cursor()
-        cr.transaction = api.Transaction(self.registry)
-        return cr
-
-    def cleanup(self):
-        with self.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["crm.lead"].with_context(active_test=False).browse(self.leads).unlink()
-            env["crm.routing.rule"].browse(self.rule).unlink()
-            env["res.users"].browse(self.users).unlink()
-            for lead_id, deadline in self.others.items():
-                env["crm.lead"].browse(lead_id).routing_deadline = deadline
-            cr.commit()  # pylint: disable=invalid-commit
+    LABEL = "Cut"
+    LEAD_COUNT = 6
 
     def cron_run(self, outcome, fail_on_batch=None):
         """A cron job's run in a thread of its own (so that it commits per
