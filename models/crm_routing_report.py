@@ -32,6 +32,10 @@ class CrmRoutingReport(models.Model):
     Minutes to first contact are wall-clock, from the lead's creation (what
     the customer waits); whether the deadline was met is counted in the
     owner's working time already, since deadlines are.
+
+    Figures are computed in double precision (``date_part``, ``float8``):
+    ``EXTRACT`` and decimal literals give PostgreSQL's ``numeric``, whose
+    arithmetic took a quarter of the pivot's time over 200,000 leads.
     """
 
     _name = "crm.routing.report"
@@ -120,17 +124,17 @@ class CrmRoutingReport(models.Model):
                            t.minutes AS first_contact_minutes,
                            t.minutes AS first_contact_median,
                            t.minutes AS first_contact_p90,
-                           CASE d.state WHEN 'met' THEN 100.0
-                                        WHEN 'missed' THEN 0.0 END
+                           CASE d.state WHEN 'met' THEN 100.0::float8
+                                        WHEN 'missed' THEN 0.0::float8 END
                                AS deadline_met_rate,
                            l.routing_reassign_count AS reassign_count,
-                           CASE WHEN l.routing_reassign_count > 0 THEN 100.0
-                                ELSE 0.0 END AS reassigned_rate,
+                           CASE WHEN l.routing_reassign_count > 0 THEN 100.0::float8
+                                ELSE 0.0::float8 END AS reassigned_rate,
                            l.routing_state = 'escalated' AS escalated,
-                           CASE WHEN l.routing_state = 'escalated' THEN 100.0
-                                ELSE 0.0 END AS escalated_rate,
-                           CASE WHEN l.active AND l.probability = 100 THEN 100.0
-                                WHEN NOT l.active AND l.probability = 0 THEN 0.0
+                           CASE WHEN l.routing_state = 'escalated' THEN 100.0::float8
+                                ELSE 0.0::float8 END AS escalated_rate,
+                           CASE WHEN l.active AND l.probability = 100 THEN 100.0::float8
+                                WHEN NOT l.active AND l.probability = 0 THEN 0.0::float8
                            END AS conversion_rate,
                            l.expected_revenue,
                            CASE WHEN l.active AND l.probability = 100
@@ -139,8 +143,8 @@ class CrmRoutingReport(models.Model):
                       LEFT JOIN crm_routing_rule r ON r.id = l.routing_rule_id
                       CROSS JOIN LATERAL (
                           SELECT CASE WHEN l.routing_first_touch_at >= l.create_date
-                                      THEN EXTRACT(EPOCH FROM l.routing_first_touch_at
-                                                              - l.create_date) / 60.0
+                                      THEN date_part('epoch', l.routing_first_touch_at
+                                                              - l.create_date) / 60
                                  END AS minutes) t
                       CROSS JOIN LATERAL (
                           SELECT CASE

@@ -1,5 +1,7 @@
 from datetime import datetime, timedelta
 
+from lxml import etree
+
 from odoo import fields
 from odoo.tests import new_test_user, tagged
 
@@ -75,6 +77,42 @@ class TestRoutingAnalysis(RoutingCase):
         self.assertAlmostEqual(row["conversion_rate"], 50.0)
         self.assertAlmostEqual(row["reassigned_rate"], 20.0)
         self.assertEqual(row["won_revenue"], 2000)
+
+    def test_the_default_pivot_is_one_line_per_rule_in_one_query_per_grouping(self):
+        """The menu's pivot: rules down, the four figures across, so the web
+        client asks for two groupings (the total and the rules), each answered
+        by one query however many leads there are, plus one for the names."""
+        arch = etree.fromstring(
+            self.Report.get_views([(False, "pivot")])["views"]["pivot"]["arch"]
+        )
+        layout = {"row": [], "col": [], "measure": []}
+        for node in arch.iter("field"):
+            layout[node.get("type")].append(node.get("name"))
+        self.assertEqual(layout["row"], ["rule_id"])
+        self.assertEqual(layout["col"], [])
+        measures = [f"{name}:avg" for name in layout["measure"]]
+        self.assertEqual(
+            measures,
+            ["first_contact_median:avg", "first_contact_p90:avg",
+             "deadline_met_rate:avg", "conversion_rate:avg"],
+        )  # fmt: skip
+        domain = [("rule_id", "in", (self.rule | self.other_rule).ids)]
+
+        def pivot():
+            return [
+                self.Report.read_group(
+                    domain, [*measures, "__count"], groupby, lazy=False
+                )
+                for groupby in ([], ["rule_id"])
+            ]
+
+        self.env.invalidate_all()
+        with self.assertQueryCount(3):  # the two groupings, the rules' names
+            total, by_rule = pivot()
+        self.assertEqual(total[0]["__count"], 5)
+        self.assertEqual([row["rule_id"][0] for row in by_rule], self.rule.ids)
+        self.assertAlmostEqual(by_rule[0]["first_contact_median"], 30.0, places=3)
+        self.assertAlmostEqual(by_rule[0]["deadline_met_rate"], 60.0)
 
     def test_percentiles_by_salesperson(self):
         groups = self.Report.read_group(
