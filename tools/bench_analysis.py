@@ -145,6 +145,11 @@ def main():
         Report = env["crm.routing.report"]
         since = now - timedelta(days=90)
         rows, cols, measures = default_pivot_layout(Report)
+        layout = " x ".join(
+            ", ".join(Report._fields[name.split(":")[0]].string for name in part)
+            for part in (rows, cols)
+            if part
+        )
         groups, seconds, queries = timed(
             cr, pivot_read_groups, Report, since, rows, cols, measures
         )
@@ -156,9 +161,8 @@ def main():
         median = total[0]["first_contact_median"] if total else None
         cr.rollback()
 
-    layout = " x ".join(", ".join(part) for part in (rows, cols) if part)
     print(
-        f"\nrouting analysis: default pivot ({layout}; {len(measures)} measures) "
+        f"\nrouting analysis: default pivot ({layout} by {len(measures)} measures) "
         f"over {counted:,} routed leads of the last 90 days: {seconds:.2f} s, "
         f"{queries} queries (insert {insert_s:.1f} s; median first contact "
         f"{median or 0:.1f} min)\n"
