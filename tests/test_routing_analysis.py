@@ -1,5 +1,6 @@
 from datetime import datetime, timedelta
 
+from freezegun import freeze_time
 from lxml import etree
 
 from odoo import fields
@@ -53,10 +54,10 @@ class TestRoutingAnalysis(RoutingCase):
             )  # fmt: skip
         cls.env.invalidate_all()
 
-    def figures(self, Report=None, fields_=None):
+    def figures(self, Report=None, fields_=None, domain=None):
         Report = self.Report if Report is None else Report
         groups = Report.read_group(
-            [("rule_id", "=", self.rule.id)],
+            domain or [("rule_id", "=", self.rule.id)],
             fields_ or [
                 "first_contact_median:avg", "first_contact_p90:avg",
                 "deadline_met_rate:avg", "conversion_rate:avg",
@@ -79,7 +80,7 @@ class TestRoutingAnalysis(RoutingCase):
         self.assertEqual(row["won_revenue"], 2000)
 
     def test_the_default_pivot_is_one_line_per_rule_in_one_query_per_grouping(self):
-        """The menu's pivot: rules down, the four figures across, so the web
+        """The menu's pivot: rules down, the leads and four figures across, so the web
         client asks for two groupings (the total and the rules), each answered
         by one query however many leads there are, plus one for the names."""
         arch = etree.fromstring(
@@ -90,10 +91,13 @@ class TestRoutingAnalysis(RoutingCase):
             layout[node.get("type")].append(node.get("name"))
         self.assertEqual(layout["row"], ["rule_id"])
         self.assertEqual(layout["col"], [])
-        measures = [f"{name}:avg" for name in layout["measure"]]
+        measures = [
+            f"{name}:{self.Report._fields[name].aggregator}"
+            for name in layout["measure"]
+        ]
         self.assertEqual(
             measures,
-            ["first_contact_median:avg", "first_contact_p90:avg",
+            ["lead_count:sum", "first_contact_median:avg", "first_contact_p90:avg",
              "deadline_met_rate:avg", "conversion_rate:avg"],
         )  # fmt: skip
         domain = [("rule_id", "in", (self.rule | self.other_rule).ids)]
@@ -109,10 +113,56 @@ class TestRoutingAnalysis(RoutingCase):
         self.env.invalidate_all()
         with self.assertQueryCount(3):  # the two groupings, the rules' names
             total, by_rule = pivot()
-        self.assertEqual(total[0]["__count"], 5)
+        self.assertEqual(total[0]["lead_count"], 5)
         self.assertEqual([row["rule_id"][0] for row in by_rule], self.rule.ids)
         self.assertAlmostEqual(by_rule[0]["first_contact_median"], 30.0, places=3)
         self.assertAlmostEqual(by_rule[0]["deadline_met_rate"], 60.0)
+
+    def test_a_missed_deadline_counts_against_who_missed_it_not_who_got_the_lead(self):
+        rule = self.make_rule(
+            "Reassigning", sequence=1, sla_minutes=30,
+            user_ids=[(6, 0, (self.carol | self.dave).ids)],
+        )  # fmt: skip
+        t0 = datetime(2026, 1, 13, 10, 0)
+        with freeze_time(t0):
+            lead = self.create_leads(name="Cold lead")
+        first = lead.user_id
+        with freeze_time(t0 + timedelta(minutes=31)):
+            self.env["crm.routing.sweeper"]._sweep_overdue()
+        second = lead.user_id
+        self.assertEqual(first | second, self.carol | self.dave)
+        with freeze_time(t0 + timedelta(minutes=40)):
+            lead.with_user(second).action_routing_mark_contacted()
+        self.env.flush_all()
+
+        rows = self.Report.search([("rule_id", "=", rule.id)])
+        self.assertEqual(
+            sorted((r.assignment, r.user_id.name, r.deadline_state) for r in rows),
+            [("current", second.name, "met"), ("earlier", first.name, "missed")],
+        )
+        self.assertEqual(rows.lead_id, lead)
+        by_user = {
+            g["user_id"][0]: g
+            for g in self.Report.read_group(
+                [("rule_id", "=", rule.id)],
+                ["deadline_met_rate:avg", "lead_count:sum"],
+                ["user_id"],
+            )
+        }
+        self.assertEqual(by_user[first.id]["deadline_met_rate"], 0.0)
+        self.assertEqual(by_user[first.id]["lead_count"], 0)
+        self.assertEqual(by_user[second.id]["deadline_met_rate"], 100.0)
+        self.assertEqual(by_user[second.id]["lead_count"], 1)
+        figures = self.figures(
+            fields_=["deadline_met_rate:avg", "lead_count:sum", "reassigned_rate:avg"],
+            domain=[("rule_id", "=", rule.id)],
+        )
+        self.assertEqual(figures["deadline_met_rate"], 50.0, "two deadlines, one met")
+        self.assertEqual(figures["lead_count"], 1)
+        self.assertEqual(figures["reassigned_rate"], 100.0)
+        # The earlier owner sees the deadline they missed, and nothing else.
+        own = self.Report.with_user(first).search([("rule_id", "=", rule.id)])
+        self.assertEqual(own.mapped("assignment"), ["earlier"])
 
     def test_percentiles_by_salesperson(self):
         groups = self.Report.read_group(

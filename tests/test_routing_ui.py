@@ -180,6 +180,19 @@ class TestRoutingAnalysisScreens(HttpCase):
             {"name": "Screen lead", "user_id": cls.salesperson.id,
              "routing_state": "assigned", "routing_rule_id": rule.id}
         )  # fmt: skip
+        # A lead the salesperson lost to the manager after missing its
+        # deadline: their analysis shows it as an earlier owner's row.
+        lost = cls.env["crm.lead"].create(
+            {"name": "Lost lead", "user_id": cls.manager.id,
+             "routing_state": "assigned", "routing_rule_id": rule.id,
+             "routing_reassign_count": 1}
+        )  # fmt: skip
+        cls.env["crm.routing.log"]._append(
+            [{"lead_id": lost.id, "company_id": lost.company_id.id,
+              "rule_id": rule.id, "user_id": cls.manager.id,
+              "previous_user_id": cls.salesperson.id, "event": "reassign",
+              "details": {}}]
+        )  # fmt: skip
         cls.rule = rule
 
     def open_as(self, login, path, target):
@@ -196,6 +209,15 @@ class TestRoutingAnalysisScreens(HttpCase):
                         f"?view_type={view_type}",
                         f".o_{view_type}_view",
                     )
+
+    def test_a_salesperson_sees_the_deadline_they_missed_in_the_analysis_list(self):
+        # Their own lead, and the one they lost: two rows, the second an
+        # earlier owner's row, whose lead they can no longer open.
+        self.open_as(
+            self.salesperson.login,
+            "/odoo/action-crm_lead_routing.crm_routing_report_action?view_type=list",
+            ".o_list_view .o_data_row:nth-child(2) td[name=assignment]",
+        )
 
     def test_managers_open_experiments_and_the_rule_fairness(self):
         self.open_as(
