@@ -20,7 +20,7 @@ import sys
 import time
 from datetime import timedelta
 
-from benchlib import create_salespeople, open_registry, parse_args, superuser_env
+from benchlib import bench_cursor, create_salespeople, parse_args, superuser_env
 from lxml import etree
 
 from odoo import fields
@@ -146,7 +146,7 @@ def timed(cr, func, *args):
 
 def main():
     args = parse_args(__doc__, leads=200_000, users=50)
-    with open_registry(args).cursor() as cr:
+    with bench_cursor(args) as cr:
         env = superuser_env(cr, tracking_disable=True)
         now = fields.Datetime.now()
         users = create_salespeople(env, args.users, "analysis")

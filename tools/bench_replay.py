@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 
-from benchlib import open_registry, parse_args, superuser_env
+from benchlib import bench_cursor, parse_args, superuser_env
 from odoo_bench import lead_values, setup
 
 from odoo import fields
@@ -58,7 +58,7 @@ class PeakMemory:
 
 def main():
     args = parse_args(__doc__, leads=10_000, users=50, rules=21)
-    with open_registry(args).cursor() as cr:
+    with bench_cursor(args) as cr:
         env = superuser_env(cr, tracking_disable=True)
         setup(env, args.users, args.rules)
         company = env.company

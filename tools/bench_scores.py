@@ -14,7 +14,7 @@ recompute takes longer than the target (10 s), unless --no-check.
 import sys
 import time
 
-from benchlib import create_salespeople, open_registry, parse_args, superuser_env
+from benchlib import bench_cursor, create_salespeople, parse_args, superuser_env
 
 from odoo import fields
 from odoo.tools import SQL
@@ -114,7 +114,7 @@ def insert_history(env, users, n, now):
 
 def main():
     args = parse_args(__doc__, leads=200_000, users=200)
-    with open_registry(args).cursor() as cr:
+    with bench_cursor(args) as cr:
         env = superuser_env(cr)
         now = fields.Datetime.now()
         users = setup(env, args.users)

@@ -15,7 +15,7 @@ lead behind, unless --no-check.
 import sys
 import time
 
-from benchlib import create_salespeople, open_registry, parse_args, superuser_env
+from benchlib import bench_cursor, create_salespeople, parse_args, superuser_env
 
 from odoo import fields
 from odoo.tools import SQL
@@ -151,7 +151,7 @@ def overdue_plan(env, now):
 
 def main():
     args = parse_args(__doc__, leads=100_000, overdue=1_000, users=50)
-    with open_registry(args).cursor() as cr:
+    with bench_cursor(args) as cr:
         env = superuser_env(cr)
         now = fields.Datetime.now()
         users, team, rule = setup(env, args.users)

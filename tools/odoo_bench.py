@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 
-from benchlib import create_salespeople, open_registry, parse_args, superuser_env
+from benchlib import bench_cursor, create_salespeople, parse_args, superuser_env
 
 TARGET_SHARE, TARGET_QUERIES, TARGET_RATIO = 0.5, 3.0, 10.0
 ZONES = ("Europe/Brussels", "America/New_York", "Asia/Kolkata")
@@ -253,7 +253,7 @@ def main():
     )
     n = args.leads
     rows = []
-    with open_registry(args).cursor() as cr:
+    with bench_cursor(args) as cr:
         env = superuser_env(cr, tracking_disable=True)
         team = setup(env, args.users, args.rules)
         company = env.company
