@@ -105,6 +105,28 @@ class WorkSchedule:
             return begin
         return None
 
+    def working_minutes(self, start_utc, end_utc):
+        """Minutes of working time in ``[start_utc, end_utc)``: how long a lead
+        waited counted in its salesperson's working hours (time off left out).
+
+        Wall-clock minutes for a schedule without working hours; 0.0 when
+        ``end_utc`` is not after ``start_utc``. Overlapping attendances count
+        once. The inverse of :meth:`add_working_minutes`.
+        """
+        if end_utc <= start_utc:
+            return 0.0
+        if self.always_on:
+            return (end_utc - start_utc).total_seconds() / 60.0
+        total, cursor = timedelta(0), start_utc
+        for begin, end in self.intervals(start_utc):
+            if begin >= end_utc:
+                break
+            begin, end = max(begin, cursor), min(end, end_utc)
+            if end > begin:
+                total += end - begin
+                cursor = end
+        return total.total_seconds() / 60.0
+
     def add_working_minutes(self, start_utc, minutes):
         if self.always_on:
             return start_utc + timedelta(minutes=minutes)

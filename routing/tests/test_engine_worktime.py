@@ -105,3 +105,49 @@ def test_remembered_deadline_is_the_deadline(start):
     first = schedule.add_working_minutes(start, 30)
     assert schedule.add_working_minutes(start, 30) == first
     assert first >= start
+
+
+def test_working_minutes_skip_the_night_and_the_weekend():
+    # Friday 18:30 Brussels (17:30 UTC) to Monday 09:15 (08:15 UTC): 30 minutes
+    # on Friday evening and 15 on Monday morning.
+    friday, monday = datetime(2026, 11, 27, 17, 30), datetime(2026, 11, 30, 8, 15)
+    assert BRUSSELS.working_minutes(friday, monday) == 45.0
+
+
+def test_working_minutes_leave_out_time_off():
+    day_off = ((datetime(2026, 11, 23, 23), datetime(2026, 11, 24, 23)),)
+    sched = WorkSchedule("Europe/Brussels", WEEK, day_off)
+    # Monday 18:00 Brussels to Wednesday 09:30: 60 minutes on Monday, Tuesday
+    # off, 30 minutes on Wednesday.
+    start, end = datetime(2026, 11, 23, 17), datetime(2026, 11, 25, 8, 30)
+    assert sched.working_minutes(start, end) == 90.0
+
+
+def test_working_minutes_without_hours_are_wall_clock_minutes():
+    start = datetime(2026, 11, 28, 3)
+    assert WorkSchedule("UTC").working_minutes(start, datetime(2026, 11, 28, 5)) == 120
+    assert BRUSSELS.working_minutes(start, start) == 0.0
+    assert BRUSSELS.working_minutes(start, datetime(2026, 11, 27)) == 0.0
+
+
+def test_overlapping_attendances_count_once():
+    sched = WorkSchedule("UTC", (Attendance(0, 9, 12), Attendance(0, 11, 13)))
+    monday = datetime(2026, 11, 23)
+    assert sched.working_minutes(monday, monday.replace(hour=23)) == 240.0
+
+
+@given(
+    st.datetimes(min_value=datetime(2026, 3, 20), max_value=datetime(2026, 4, 10)),
+    st.integers(min_value=1, max_value=3000),
+    st.booleans(),
+)
+def test_working_minutes_undo_the_deadline(start, minutes, time_off):
+    # Across a DST change: the working minutes from a moment to the deadline
+    # it gives are the minutes it was given, and never more than the clock.
+    leaves = (
+        ((datetime(2026, 3, 30, 22), datetime(2026, 3, 31, 22)),) if time_off else ()
+    )
+    schedule = WorkSchedule("Europe/Brussels", WEEK, leaves)
+    deadline = schedule.add_working_minutes(start, minutes)
+    assert schedule.working_minutes(start, deadline) == pytest.approx(minutes)
+    assert minutes <= (deadline - start).total_seconds() / 60 + 1e-9
