@@ -41,7 +41,8 @@ def insert_routed_leads(env, users, rules, n, now):
             INSERT INTO crm_lead (
                 name, type, active, probability, expected_revenue, company_id,
                 user_id, routing_state, routing_rule_id, routing_assigned_at,
-                routing_deadline, routing_first_touch_at, routing_reassign_count,
+                routing_deadline, routing_first_touch_at,
+                routing_first_touch_work_minutes, routing_reassign_count,
                 source_id, create_date, write_date, create_uid, write_uid
             )
             SELECT 'Analysis bench lead ' || g, 'opportunity',
@@ -54,6 +55,7 @@ def insert_routed_leads(env, users, rules, n, now):
                    ts, ts + interval '30 minutes',
                    CASE WHEN mod(g, 9) <> 0
                         THEN ts + mod(g * 13, 90) * interval '1 minute' END,
+                   CASE WHEN mod(g, 9) <> 0 THEN mod(g * 13, 90) * 0.6 ELSE 0 END,
                    CASE WHEN mod(g, 23) = 0 THEN 1 ELSE 0 END,
                    (%(sources)s::int[])[1 + mod(g, %(n_sources)s)],
                    ts, ts, %(uid)s, %(uid)s

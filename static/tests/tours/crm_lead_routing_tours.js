@@ -39,6 +39,7 @@ tours.add("crm_lead_routing_mark_contacted", {
         },
         ...openRoutingTab,
         { trigger: ".o_form_view div[name=routing_first_touch_at] span:not(:empty)" },
+        { trigger: ".o_form_view div[name=routing_first_contact_wait]:contains('of working time')" },
     ],
 });
 
