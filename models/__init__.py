@@ -4,6 +4,7 @@ from . import (
     crm_routing_experiment,
     crm_routing_explainer,
     crm_routing_facts,
+    crm_routing_fairness,
     crm_routing_log,
     crm_routing_preview,
     crm_routing_report,

@@ -206,35 +206,50 @@ class CrmRoutingRule(models.Model):
     def _compute_fairness_html(self):
         """Fairness of the last 30 days, from one grouped query."""
         since = fields.Datetime.now() - timedelta(days=FAIRNESS_DAYS)
-        counts = defaultdict(dict)
-        if self.ids:
-            for rule, user, count in (
-                self.env["crm.lead"]
-                .sudo()
-                .with_context(active_test=False)
-                ._read_group(
-                    [
-                        ("routing_rule_id", "in", self.ids),
-                        ("routing_assigned_at", ">=", since),
-                        ("user_id", "!=", False),
-                    ],
-                    ["routing_rule_id", "user_id"],
-                    ["__count"],
-                )
-            ):
-                counts[rule.id][user.id] = count
+        counts = self._fairness_counts(since)
         pools = self._pools_and_skills() if self.ids else {}
+        empty = _("No lead routed by this rule in the last 30 days.")
         for rule in self:
             rule.fairness_html = rule._fairness_table(
-                counts.get(rule.id, {}), pools.get(rule.id, ((), (), None))[0]
+                rule._fairness_summary(
+                    counts.get(rule.id, {}), pools.get(rule.id, ((), (), None))[0]
+                ),
+                empty,
             )
 
-    def _fairness_table(self, counts, pool):
-        """The fairness summary as a table: who, leads, share, target, gap."""
+    def _fairness_counts(self, since, until=None):
+        """``{rule id: {user id: leads}}``: the leads these rules gave each
+        salesperson from ``since`` (until ``until``), in one grouped query."""
+        counts = defaultdict(dict)
+        if not self.ids:
+            return counts
+        domain = [
+            ("routing_rule_id", "in", self.ids),
+            ("routing_assigned_at", ">=", since),
+            ("user_id", "!=", False),
+        ]
+        if until:
+            domain.append(("routing_assigned_at", "<", until))
+        for rule, user, count in (
+            self.env["crm.lead"]
+            .sudo()
+            .with_context(active_test=False)
+            ._read_group(domain, ["routing_rule_id", "user_id"], ["__count"])
+        ):
+            counts[rule.id][user.id] = count
+        return counts
+
+    def _fairness_summary(self, counts, pool):
+        """Each salesperson's share against their target, the largest gap and
+        the Gini coefficient (``routing.fairness.summary``), with their names;
+        None when the rule gave nobody a lead.
+
+        Targets: the performance-weighted shares with the fairness floor for
+        the weighted strategies, an equal share of the pool for the others.
+        Everyone of the pool counts, those who got nothing too."""
+        self.ensure_one()
         if not counts:
-            return Markup("<p>{}</p>").format(
-                _("No lead routed by this rule in the last 30 days.")
-            )
+            return None
         users = self.env["res.users"].sudo().with_context(active_test=False)
         eligible = users.browse(pool).filtered("active")
         targets = None
@@ -246,8 +261,17 @@ class CrmRoutingRule(models.Model):
         elif eligible:
             targets = {u.id: 1.0 / len(eligible) for u in eligible}
         summary = fairness.summary(counts, targets)
-        names = {u.id: u.name for u in users.browse([r[0] for r in summary["rows"]])}
+        summary["names"] = {
+            u.id: u.name for u in users.browse([r[0] for r in summary["rows"]])
+        }
+        return summary
 
+    def _fairness_table(self, summary, empty):
+        """The fairness summary as a table: who, leads, share, target, gap;
+        the sentence ``empty`` when there is no summary."""
+        if not summary:
+            return Markup("<p>{}</p>").format(empty)
+        names = summary["names"]
         tr = self.env["crm.routing.explainer"]._translator()
 
         def pct(value):
@@ -280,6 +304,15 @@ class CrmRoutingRule(models.Model):
         return Markup(
             "<p>{}</p><table class='table table-sm'>{}<tbody>{}</tbody></table>"
         ).format(caption, head, body)
+
+    def action_open_fairness(self):
+        """Fairness over a period the manager chooses (CRM > Reporting)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_lead_routing.crm_routing_fairness_action"
+        )
+        action["context"] = {"default_rule_id": self.id}
+        return action
 
     def action_view_experiments(self):
         self.ensure_one()
