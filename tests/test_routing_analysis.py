@@ -4,9 +4,10 @@ from freezegun import freeze_time
 from lxml import etree
 
 from odoo import fields
-from odoo.tests import new_test_user, tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, new_test_user, tagged
 
-from .common import RoutingCase
+from .common import RoutingCase, working_hours
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
@@ -211,3 +212,154 @@ class TestRoutingAnalysis(RoutingCase):
         self.assertIn("Gini coefficient 0.72", html)
         self.assertIn("largest gap: Alice, +60 points", html)
         self.assertIn("No lead routed", str(self.other_rule.fairness_html))
+
+    # ------------------------------------------------------------ working time
+    def contact_in_working_hours(self, created, contacted):
+        """A lead Carol (Monday to Friday, 9:00-19:00 Brussels) contacts."""
+        working_hours(self.env, self.carol)
+        self.make_rule(
+            "Carol's leads", sequence=1, sla_minutes=60,
+            user_ids=[(6, 0, self.carol.ids)],
+        )  # fmt: skip
+        with freeze_time(created):
+            lead = self.create_leads(name="Friday evening enquiry")
+        self.assertEqual(lead.user_id, self.carol)
+        self.env.flush_all()
+        # The test transaction's clock does not move: date the creation.
+        self.env.cr.execute(
+            "UPDATE crm_lead SET create_date = %s WHERE id = %s", [created, lead.id]
+        )
+        self.env.invalidate_all()
+        with freeze_time(contacted):
+            lead.with_user(self.carol).action_routing_mark_contacted()
+        self.env.flush_all()
+        return lead
+
+    def test_minutes_to_first_contact_on_the_clock_and_in_working_hours(self):
+        # Friday 18:30 in Brussels (17:30 UTC), contacted on Monday at 9:15
+        # (8:15 UTC): 2 days 14 h 45 min on the clock, 30 minutes on Friday
+        # evening and 15 on Monday morning in Carol's working hours.
+        lead = self.contact_in_working_hours(
+            datetime(2026, 11, 27, 17, 30), datetime(2026, 11, 30, 8, 15)
+        )
+        self.assertEqual(lead.routing_first_touch_work_minutes, 45.0)
+        self.assertEqual(
+            lead.with_context(lang="en_US").routing_first_contact_wait,
+            "2.6 days on the clock, 45 min of working time",
+        )
+        row = self.Report.search([("lead_id", "=", lead.id)])
+        self.assertEqual(row.first_contact_minutes, 3765.0)
+        self.assertEqual(row.first_contact_work_minutes, 45.0)
+        figures = self.figures(
+            fields_=["first_contact_work_median:avg", "first_contact_work_p90:avg",
+                     "first_contact_median:avg"],
+            domain=[("lead_id", "=", lead.id)],
+        )  # fmt: skip
+        self.assertEqual(figures["first_contact_work_median"], 45.0)
+        self.assertEqual(figures["first_contact_work_p90"], 45.0)
+        self.assertEqual(figures["first_contact_median"], 3765.0)
+
+    def test_without_working_hours_the_working_minutes_are_the_clock(self):
+        # The constructed history's salespeople have no calendar.
+        lead = self.leads[0]
+        lead.sudo().routing_first_touch_at = self.created + timedelta(minutes=12)
+        self.env.flush_all()
+        self.assertEqual(lead.routing_first_touch_work_minutes, 12.0)
+        self.assertEqual(
+            self.Report.search([("lead_id", "=", lead.id)]).first_contact_work_minutes,
+            12.0,
+        )
+
+    def test_a_lead_not_contacted_yet_has_no_working_minutes(self):
+        lead = self.create_leads(name="Still waiting")
+        self.assertFalse(lead.routing_first_touch_at)
+        self.assertEqual(lead.routing_first_touch_work_minutes, 0.0)
+        self.assertFalse(lead.routing_first_contact_wait)
+        row = self.Report.search([("lead_id", "=", lead.id)])
+        self.assertEqual(row.routing_state, "assigned")
+        self.assertFalse(row.first_contact_work_minutes)
+        groups = self.Report.read_group(
+            [("lead_id", "in", (lead | self.leads[0]).ids)],
+            ["first_contact_work_median:avg"], [],
+        )  # fmt: skip
+        # Left out of the median, not counted as a zero-minute contact.
+        self.assertEqual(groups[0]["first_contact_work_median"], 0.0)
+
+    def test_a_salesperson_cannot_write_their_own_working_minutes(self):
+        lead = self.leads[0].with_user(self.alice)
+        with self.assertRaises(AccessError):
+            lead.write({"routing_first_touch_work_minutes": 1.0})
+
+    # ---------------------------------------------------------------- fairness
+    def fairness(self, user=None, **vals):
+        Fairness = self.env["crm.routing.fairness"]
+        if user:
+            Fairness = Fairness.with_user(user)
+        return Fairness.create({"rule_id": self.rule.id, **vals})
+
+    def test_fairness_over_a_chosen_period(self):
+        today = fields.Date.context_today(self.rule)
+        wizard = self.fairness()
+        self.assertEqual(wizard.date_from, today - timedelta(days=30))
+        self.assertEqual(wizard.date_to, today)
+        # Alice 4 leads, Bob 1, Carol, Dave and Erin none: the rule form's
+        # figures (Gini 0.72, Alice 60 points above her 20% target).
+        self.assertEqual(wizard.lead_count, 5)
+        self.assertAlmostEqual(wizard.gini, 0.72)
+        self.assertEqual(wizard.largest_gap_user_id, self.alice)
+        self.assertAlmostEqual(wizard.largest_gap, 60.0)
+        html = str(wizard.fairness_html)
+        self.assertIn("Gini coefficient 0.72", html)
+        self.assertIn("<td>Erin</td><td>0</td><td>0.0%</td><td>20.0%</td>", html)
+
+    def test_fairness_leaves_out_leads_routed_outside_the_period(self):
+        routed = fields.Datetime.context_timestamp(self.rule, self.created).date()
+        before = self.fairness(
+            date_from=routed - timedelta(days=10), date_to=routed - timedelta(days=1)
+        )
+        self.assertEqual(before.lead_count, 0)
+        self.assertEqual(before.gini, 0.0)
+        self.assertFalse(before.largest_gap_user_id)
+        self.assertIn("No lead routed by Web leads from", str(before.fairness_html))
+        # The last day counts whole: the leads were routed during it.
+        self.assertEqual(self.fairness(date_from=routed, date_to=routed).lead_count, 5)
+        # Leads the sweep moves on keep counting once, for their current owner.
+        self.leads[:2].sudo().write({"user_id": self.bob.id})
+        moved = self.fairness(date_from=routed, date_to=routed)
+        self.assertEqual(moved.lead_count, 5)
+        self.assertIn("<td>Bob</td><td>3</td>", str(moved.fairness_html))
+
+    def test_fairness_refuses_a_period_that_ends_before_it_starts(self):
+        with self.assertRaisesRegex(ValidationError, "choose a From date on or before"):
+            self.fairness(date_from="2026-11-10", date_to="2026-11-01")
+        form = Form(self.env["crm.routing.fairness"])
+        form.rule_id = self.rule
+        form.date_to = "2026-11-01"
+        with self.assertLogs("odoo.tests.form.onchange", "WARNING") as warned:
+            form.date_from = "2026-11-10"
+        self.assertIn("Check the period", warned.output[0])
+        self.assertIn("choose a From date", str(form.fairness_html))
+        self.assertEqual(form.lead_count, 0)
+
+    def test_fairness_follows_the_form_as_the_manager_changes_it(self):
+        manager = new_test_user(
+            self.env, "routing_manager_fairness", groups="sales_team.group_sale_manager"
+        )
+        action = self.rule.with_user(manager).action_open_fairness()
+        self.assertEqual(action["res_model"], "crm.routing.fairness")
+        self.assertEqual(action["target"], "new")
+        form = Form(
+            self.env["crm.routing.fairness"].with_user(manager)
+            .with_context(**action["context"])
+        )  # fmt: skip
+        self.assertEqual(form.rule_id, self.rule)
+        self.assertEqual(form.lead_count, 5)
+        form.rule_id = self.other_rule
+        self.assertEqual(form.lead_count, 0)
+        self.assertIn("No lead routed by Partners", str(form.fairness_html))
+
+    def test_only_sales_managers_compare_shares(self):
+        with self.assertRaises(AccessError):
+            self.fairness(user=self.alice)
+        menu = self.env.ref("crm_lead_routing.crm_routing_fairness_menu")
+        self.assertNotIn(menu.id, menu.with_user(self.alice)._visible_menu_ids())

@@ -8,6 +8,7 @@ fail on any console error.
 
 import json
 
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import WAIT_FOR_VIEW, safe_domain
@@ -231,3 +232,27 @@ class TestRoutingAnalysisScreens(HttpCase):
             f"/odoo/action-crm_lead_routing.crm_routing_rule_action/{self.rule.id}",
             "div[name=fairness_html]",
         )
+
+    def test_a_manager_checks_fairness_over_another_period(self):
+        self.env["crm.lead"].search([("name", "=", "Screen lead")]).write(
+            {"routing_assigned_at": fields.Datetime.now()}
+        )
+        steps = [
+            {
+                "wait": ".o_form_view div[name=fairness_html] table",
+                "click": "button[name=action_open_fairness]",
+            },
+            {"wait": ".modal div[name=rule_id] input"},
+            {"wait": ".modal div[name=fairness_html] table"},
+            {"wait": ".modal div[name=gini]"},
+            {"wait": ".modal div[name=largest_gap_user_id]"},
+        ]
+        self.browser_js(
+            f"/odoo/action-crm_lead_routing.crm_routing_rule_action/{self.rule.id}",
+            STEPS % {"steps": json.dumps(steps)},
+            login=self.manager.login,
+            timeout=90,
+        )
+        menu = self.env.ref("crm_lead_routing.crm_routing_fairness_menu")
+        self.assertIn(menu.id, menu.with_user(self.manager)._visible_menu_ids())
+        self.assertNotIn(menu.id, menu.with_user(self.salesperson)._visible_menu_ids())
