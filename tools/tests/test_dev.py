@@ -370,6 +370,16 @@ def test_wheel_check_passes_a_complete_wheel(tmp_path):
     assert dev.check_wheel(make_wheel(tmp_path / "ok.whl", root), root) == []
 
 
+def test_wheel_check_does_not_ask_for_the_tools_caches(tmp_path):
+    # pytest run by hand in routing/tests leaves its cache there; git ignores it.
+    root = tmp_path / "addon"
+    make_addon(root)
+    whl = make_wheel(tmp_path / "ok.whl", root)
+    write(root, "routing/tests/.pytest_cache/v/cache/nodeids", "[]")
+    write(root, "routing/.hypothesis/examples/x", "x")
+    assert dev.check_wheel(whl, root) == []
+
+
 @pytest.mark.parametrize(
     "left_out",
     [
