@@ -334,6 +334,7 @@ class TestRoutingAnalysis(RoutingCase):
             self.fairness(date_from="2026-11-10", date_to="2026-11-01")
         form = Form(self.env["crm.routing.fairness"])
         form.rule_id = self.rule
+        form.date_from = "2026-10-01"
         form.date_to = "2026-11-01"
         with self.assertLogs("odoo.tests.form.onchange", "WARNING") as warned:
             form.date_from = "2026-11-10"
