@@ -50,6 +50,7 @@ async function prepare(page) {
   const enterprise = rules.find((r) => r.id === Number(rule)) || byStrategy("best_match");
   const website = byStrategy("weighted");
   const catchAll = byStrategy("load_balanced");
+  ids.catchAll = catchAll.id;
 
   // An active rule that an earlier one (revenue >= 50,000) already covers.
   [ids.shadow] = await findOrCreate(page, "crm.routing.rule", SHADOW_RULE, {
@@ -177,6 +178,8 @@ const shots = () => [
   ["routing_replay.png", `/odoo/action-crm_lead_routing.crm_routing_simulation_action/${ids.replay}`,
     scrollToTop(".o_horizontal_separator", { hasText: "Result" })],
   ["routing_analysis.png", "/odoo/action-crm_lead_routing.crm_routing_report_action", null],
+  ["routing_fairness.png", `/odoo/action-crm_lead_routing.crm_routing_rule_action/${ids.catchAll}`,
+    click("button[name=action_open_fairness]")],
   ["routing_experiment.png", `/odoo/action-crm_lead_routing.crm_routing_experiment_action/${ids.experiment}`,
     scrollToTop(".o_horizontal_separator", { hasText: "Plan" })],
   ["routing_settings.png", "/odoo/action-crm.crm_config_settings_action", scrollToTop("#routing_auto_assign", {}, 70)],
