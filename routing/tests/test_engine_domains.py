@@ -86,3 +86,101 @@ def test_implication_is_never_a_false_alarm(later, earlier):
                 lead = {"x": x, "y": y}
                 if matches(later, lead):
                     assert matches(earlier, lead)
+
+
+# ---------------------------------------------------------------- literal filters
+import pytest  # noqa: E402
+
+from routing.domains import FilterError, is_empty, parse, unsatisfiable  # noqa: E402
+
+PAYLOADS = {
+    "a superuser write": "[('id', '!=', user.write({'groups_id': [(4, 2)]}) and 0)]",
+    "SQL through the environment": "[('id', '=', user.env.cr.execute('UPDATE x'))]",
+    "an import": "__import__('os').system('true')",
+    "an import in a term": "[('name', '=', __import__('os').getcwd())]",
+    "attribute access": "[('id', '=', (1).__class__)]",
+    "a lambda": "[('id', '=', (lambda: 1)())]",
+    "a generator": "[('id', 'in', list(x for x in (1, 2)))]",
+    "a comprehension": "[('id', 'in', [x for x in (1, 2)])]",
+    "a calculation": "[('expected_revenue', '>', 10 ** 9)]",
+    "a name": "[('user_id', '=', uid)]",
+}
+
+
+@pytest.mark.parametrize("label", sorted(PAYLOADS))
+def test_a_filter_that_would_run_code_is_refused(label):
+    with pytest.raises(FilterError) as caught:
+        parse(PAYLOADS[label])
+    assert caught.value.code == "not_literal"
+
+
+def test_a_refused_name_is_named():
+    with pytest.raises(FilterError) as caught:
+        parse(PAYLOADS["a superuser write"])
+    assert caught.value.params == {"what": "name", "name": "user"}
+
+
+@pytest.mark.parametrize("text", ["", "   ", "[]", "[ ]", "[\n]", "()", None, False])
+def test_empty_filters_however_spaced_take_every_lead(text):
+    assert parse(text) == []
+    assert is_empty(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("[('name', '=',", "syntax"),
+        ("{'a': 1}", "not_a_list"),
+        ("'name'", "not_a_list"),
+        ("['name']", "bad_term"),
+        ("[('name', '=')]", "bad_term"),
+        ("[1]", "bad_term"),
+        ("[" * 200 + "]" * 200, "bad_term"),
+        ("[" + "('a', '=', 1), " * 8000 + "]", "too_long"),
+    ],
+)
+def test_malformed_filters_say_what_is_wrong(text, code):
+    with pytest.raises(FilterError) as caught:
+        parse(text)
+    assert caught.value.code == code
+    assert not is_empty(text)
+
+
+def test_the_domain_editor_s_output_reads_back_as_written():
+    text = (
+        '["&", "|", ("country_id.code", "in", ["BE", "NL"]), ("probability", "<", 5.5),'
+        ' "!", ("partner_id", "=", False), ("expected_revenue", ">=", -1)]'
+    )
+    assert parse(text) == [
+        "&", "|", ("country_id.code", "in", ["BE", "NL"]), ("probability", "<", 5.5),
+        "!", ("partner_id", "=", False), ("expected_revenue", ">=", -1),
+    ]  # fmt: skip
+
+
+literals = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=8),
+)
+terms = st.tuples(
+    st.sampled_from(["name", "expected_revenue", "country_id.code", "tag_ids"]),
+    st.sampled_from(["=", "!=", ">", "<=", "in", "not in", "ilike", "=like"]),
+    st.one_of(literals, st.lists(literals, max_size=3)),
+)
+
+
+@given(st.lists(st.one_of(terms, st.sampled_from(["&", "|", "!"])), max_size=8))
+def test_any_literal_domain_reads_back_as_itself(domain):
+    assert parse(repr(domain)) == domain
+
+
+def test_a_filter_that_can_match_nothing_names_its_field():
+    assert unsatisfiable([(REVENUE, ">", 100000), (REVENUE, "<", 10)]) == REVENUE
+    assert unsatisfiable([("lang_code", "=", "fr_FR"), ("lang_code", "=", "en_US")])
+    assert unsatisfiable([(REVENUE, "=", 5), (REVENUE, ">", 10)]) == REVENUE
+    assert unsatisfiable([(REVENUE, ">=", 10), (REVENUE, "<=", 10)]) is None
+    assert unsatisfiable([(REVENUE, ">", 10), ("probability", "<", 5)]) is None
+    assert unsatisfiable(["|", (REVENUE, ">", 10), (REVENUE, "<", 5)]) is None
+    assert unsatisfiable([]) is None
