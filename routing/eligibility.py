@@ -5,7 +5,8 @@ building a rule's candidates, checking an account owner (continuity), and the
 least-loaded fallback. They differ only in which *kinds* of check they apply:
 
 * ``pool``: the rule's pool (an account owner may keep their account outside it);
-* ``identity``: active, internal, working for the lead's company (always);
+* ``identity``: active, internal, nothing broken in their own data (see
+  ``Candidate.fault``), working for the lead's company (always);
 * ``availability``: the "accepting leads" switch, the sales team opt-out,
   working hours (the least-loaded fallback ignores these, by definition);
 * ``capacity``: caps on open leads and on leads per day, which close as a batch
@@ -37,6 +38,12 @@ def _missing(cand, needed):
 CHECKS = (
     Check("inactive", "identity", lambda c, r, ld, n, b: not c.active),
     Check("not_internal", "identity", lambda c, r, ld, n, b: not c.internal),
+    Check(
+        "broken_profile",
+        "identity",
+        lambda c, r, ld, n, b: c.fault is not None,
+        lambda c, r, ld, n, b: {"fault": c.fault[0], "value": c.fault[1]},
+    ),
     Check(
         "wrong_company",
         "identity",

@@ -599,7 +599,7 @@ def _route_one(lead, matching, ctx):
                     "least_loaded",
                 )
             outcome = "nobody_for_fallback"
-        tried.append(Tried(rule.id, outcome))
+        tried.append(Tried(rule.id, outcome, _why_nobody(profile, batch)))
         last_rule, last_profile, last_extra = rule, profile, extra
     if last_rule is None:  # only broken rules applied
         return _unassigned(
@@ -617,6 +617,24 @@ def _route_one(lead, matching, ctx):
         tried,
         "next_rule",
     )
+
+
+# People named, each with why they could not take the lead, for a rule
+# tried before the deciding one.
+TRIED_NAMED = 5
+
+
+def _why_nobody(profile, batch):
+    """``{"people": [[user id, reason, params]], "more": n}`` of a rule that
+    found nobody eligible: the explanation names them, as for the deciding
+    rule's candidates."""
+    verdicts, count = _excluded_block(profile, batch, TRIED_NAMED)
+    params = {
+        "people": [[v.user_id, v.reason, dict(v.params or {})] for v in verdicts]
+    }
+    if count > len(verdicts):
+        params["more"] = count - len(verdicts)
+    return params
 
 
 def _least_loaded(rule, lead, needed, ctx):

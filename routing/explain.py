@@ -129,16 +129,20 @@ class _Renderer:
         if "via" in params:
             params["via"] = self.text(messages.VIA, params["via"])
         params["user"] = self.user(details.get("user_id"))
-        template = messages.WHY.get(code)
+        template, short = messages.WHY.get(code), ""
         if template is None:
             try:
-                template = strategies.get(details.get("strategy") or code).why
+                strategy = strategies.get(details.get("strategy") or code)
             except ValueError:
                 return ""
+            template, short = strategy.why, strategy.why_short
         try:
             return self.tr(template) % params
         except (KeyError, TypeError, ValueError):
-            # Figures missing from an older line: say it without them.
+            # Figures missing (an older line, figures the reader may not
+            # see): say it without them.
+            if short:
+                return self.tr(short)
             return self.tr(template).split(" (")[0]
 
     def outcome(self, details):
@@ -154,9 +158,21 @@ class _Renderer:
                 rule=rule,
                 why=self.why(details),
             )
+        if event == "manual":
+            by = self.user((details.get("params") or {}).get("by"))
+            if details.get("user_id"):
+                return self.text(
+                    messages.OUTCOMES,
+                    "manual",
+                    user=self.user(details.get("user_id")),
+                    by=by,
+                )
+            return self.text(messages.OUTCOMES, "manual_none", by=by)
         if event == "escalate":
             params = details.get("params") or {}
             key = "escalate" if details.get("user_id") else "escalate_nobody"
+            if code == "escalate_dead_end" and details.get("user_id"):
+                key = code
             return self.text(
                 messages.OUTCOMES,
                 key,
@@ -208,6 +224,13 @@ class _Renderer:
         params = dict(verdict.get("params") or {})
         if "skills" in params:
             params["skills"] = self.skills(params["skills"])
+        if "fault" in params:
+            try:
+                params["fault"] = self.text(
+                    messages.FAULTS, params["fault"], value=params.get("value") or ""
+                )
+            except (KeyError, TypeError, ValueError):
+                params["fault"] = str(params.get("value") or "")
         try:
             return self.text(messages.EXCLUSIONS, verdict["reason"], **params)
         except (KeyError, TypeError, ValueError):
@@ -277,18 +300,31 @@ class _Renderer:
                 self.text(
                     messages.PARTS,
                     "tried",
-                    rules=self.join(
-                        self.text(
-                            messages.TRIED,
-                            item["outcome"],
-                            rule=self.rule(item["rule_id"]),
-                            **(item.get("params") or {}),
-                        )
-                        for item in tried
-                    ),
+                    rules=self.join(self.tried(item) for item in tried),
                 )
             )
         return " ".join(s for s in sentences if s)
+
+    def tried(self, item):
+        """A rule tried before the deciding one, and why it did not decide;
+        the people it found not eligible, named with their reasons."""
+        params = dict(item.get("params") or {})
+        people = params.pop("people", None)
+        more = params.pop("more", 0)
+        outcome = item["outcome"]
+        if people and f"{outcome}_named" in messages.TRIED:
+            named = self.join(
+                self.exclusion(
+                    {"user_id": uid, "eligible": False, "reason": reason, "params": p}
+                )
+                for uid, reason, p in people
+            )
+            if more:
+                named = self.text(messages.PARTS, "and_more", people=named, count=more)
+            outcome, params["people"] = f"{outcome}_named", named
+        return self.text(
+            messages.TRIED, outcome, rule=self.rule(item["rule_id"]), **params
+        )
 
 
 def render(details, names=None, tr=None):
@@ -301,6 +337,33 @@ def render(details, names=None, tr=None):
     if not details or details.get("v") != 2:
         return ""
     return _Renderer(names, tr).render(details)
+
+
+# Figures that tell a person's score: a weighted share follows
+# ``floor / n + (1 - floor) * score / sum(scores)``, so colleagues' shares
+# give back their scores.
+SCORE_FIGURES = ("share",)
+
+
+def redact_scores(details, reader_id):
+    """``details`` without the figures that reveal the score of anyone but
+    ``reader_id``, for a reader who may not see colleagues' scores."""
+    if not details or details.get("v") != 2:
+        return details
+
+    def clean(params):
+        return {k: v for k, v in (params or {}).items() if k not in SCORE_FIGURES}
+
+    redacted = dict(details)
+    if details.get("user_id") != reader_id and details.get("params"):
+        redacted["params"] = clean(details["params"])
+    redacted["candidates"] = [
+        verdict
+        if verdict.get("user_id") == reader_id or not verdict.get("params")
+        else {**verdict, "params": clean(verdict["params"])}
+        for verdict in details.get("candidates") or ()
+    ]
+    return redacted
 
 
 def candidate_rows(details, names=None, tr=None):
@@ -321,12 +384,16 @@ def referenced_ids(details):
         return users, rules, skills, experiments
     experiments.add((details.get("experiment") or {}).get("id"))
     users.add(details.get("user_id"))
+    users.add((details.get("params") or {}).get("by"))
     rules.add(details.get("rule_id"))
     for verdict in details.get("candidates") or ():
         users.add(verdict.get("user_id"))
         skills.update((verdict.get("params") or {}).get("skills") or ())
     for item in details.get("tried") or ():
         rules.add(item.get("rule_id"))
+        for uid, _reason, params in (item.get("params") or {}).get("people") or ():
+            users.add(uid)
+            skills.update((params or {}).get("skills") or ())
     for item in (*(details.get("trigger") or ()), *(details.get("notes") or ())):
         users.add(item.get("user_id"))
     return users - {None}, rules - {None}, skills - {None}, experiments - {None}

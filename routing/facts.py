@@ -59,6 +59,11 @@ class Candidate:
     max_daily: int = 0
     last_assigned: float | None = None  # POSIX timestamp
     team_ids: tuple = ()  # active sales team memberships, first one first
+    # Something in this person's own data that routing cannot work with (a
+    # language that is not installed, a time zone that does not exist, a
+    # notification that failed): ``(code of messages.FAULTS, value)``. It
+    # excludes them, never the lead.
+    fault: tuple | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,12 @@ OUTCOMES = {
     "escalate": _lt(
         "Escalated to %(user)s after %(count)s reassignments without a first contact."
     ),
+    "escalate_dead_end": _lt(
+        "Escalated to %(user)s: everyone in its pool who could take it already had "
+        "it and let it wait."
+    ),
+    "manual": _lt("Given to %(user)s by hand by %(by)s."),
+    "manual_none": _lt("Taken off its salesperson by hand by %(by)s."),
     "escalate_nobody": _lt(
         "Nobody to escalate it to after %(count)s reassignments without a first "
         "contact: set “Escalate To” on the rule “%(rule)s” or a leader on the "
@@ -61,6 +67,13 @@ VIA = {
 # Why a rule tried before the deciding one did not take the lead.
 TRIED = {
     "nobody_eligible": _lt("“%(rule)s”: nobody eligible, tried the next rule"),
+    "nobody_eligible_named": _lt(
+        "“%(rule)s”: nobody eligible (%(people)s), tried the next rule"
+    ),
+    "nobody_for_fallback_named": _lt(
+        "“%(rule)s”: nobody eligible (%(people)s) and nobody in its pool for the "
+        "least-loaded fallback, tried the next rule"
+    ),
     "nobody_for_fallback": _lt(
         "“%(rule)s”: nobody eligible and nobody in its pool for the least-loaded "
         "fallback, tried the next rule"
@@ -74,6 +87,7 @@ TRIED = {
 EXCLUSIONS = {
     "inactive": _lt("archived"),
     "not_internal": _lt("not an internal user"),
+    "broken_profile": _lt("%(fault)s"),
     "wrong_company": _lt("does not work for the lead's company"),
     "opted_out": _lt("skips automatic assignment in their sales team"),
     "unavailable": _lt("not accepting new leads"),
@@ -82,6 +96,22 @@ EXCLUSIONS = {
     "daily_cap": _lt("has reached their maximum of new leads for today (%(cap)s)"),
     "missing_skill": _lt("lacks %(skills)s"),
     "previous_owner": _lt("already had this lead"),
+}
+
+# What is broken in a person's own data, so routing leaves them out (the
+# exclusion ``broken_profile``; ``value`` is what was found).
+FAULTS = {
+    "language": _lt(
+        "their language (%(value)s) is not installed; fix it in their preferences"
+    ),
+    "timezone": _lt(
+        "their time zone (%(value)s) does not exist; fix it in their preferences"
+    ),
+    "calendar": _lt("their working hours cannot be read (%(value)s)"),
+    "delivery": _lt(
+        "routing could not notify them or plan their to-do (%(value)s); they get "
+        "no lead until it is fixed"
+    ),
 }
 
 # What ranked an eligible person (keys of a verdict's figures).
@@ -120,6 +150,8 @@ PARTS = {
     "tried": _lt("Before that: %(rules)s."),
     "more": _lt("%(count)s more people not listed."),
     "one_more": _lt("One more person not listed."),
+    # Named among the people of a rule tried before: "and 3 more".
+    "and_more": _lt("%(people)s and %(count)s more"),
     # Joins one more item to a list (Chinese uses "；", for instance).
     "list_more": _lt("%(items)s; %(item)s"),
     "and": _lt("%(first)s and %(last)s"),

@@ -51,8 +51,11 @@ class Strategy:
     code = ""
     label = ""
     # The clause after "Assigned to X by the rule R: ", with figures from
-    # :meth:`chosen`.
+    # :meth:`chosen`; ``why_short`` says it without them (figures a reader
+    # may not see, an older log line without them), "" to cut ``why`` at
+    # its first parenthesis.
     why = ""
+    why_short = ""
     # Account owners are tried before the ranking (continuity).
     account_owner_first = False
 
@@ -138,6 +141,7 @@ class Weighted(Strategy):
     code = "weighted"
     label = _lt("Performance-weighted")
     why = _lt("performance-weighted, target share %(share)s")
+    why_short = _lt("performance-weighted")
 
     @staticmethod
     def shares(rule, eligible):
@@ -255,6 +259,7 @@ class Continuity(Weighted):
         "no account owner could take it, so performance-weighted instead "
         "(target share %(share)s)"
     )
+    why_short = _lt("no account owner could take it, so performance-weighted instead")
     account_owner_first = True
     reason_code = "continuity_fallthrough"
 

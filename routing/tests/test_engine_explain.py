@@ -54,7 +54,8 @@ def test_one_plain_sentence_per_part_with_names_and_figures():
         "Also eligible: Noah Fischer (skill fit 40%, open leads: 1). "
         "Not eligible: Sofia Marchetti: not accepting new leads; "
         "Amélie Laurent: lacks “Enterprise plan”. "
-        "Before that: “VIP accounts”: nobody eligible, tried the next rule."
+        "Before that: “VIP accounts”: nobody eligible (Sofia Marchetti: not "
+            "accepting new leads), tried the next rule."
     )
 
 
@@ -88,8 +89,24 @@ def test_a_lead_that_fell_through_two_rules_names_both():
     text = explain.render(decision.to_json(), Names())
     assert text.startswith("Queued by the rule “Everything else”")
     assert (
-        "Before that: “Enterprise deals”: nobody eligible, tried the next rule." in text
+        "Before that: “Enterprise deals”: nobody eligible (Sofia Marchetti: not "
+        "accepting new leads), tried the next rule." in text
     )
+
+
+def test_a_rule_tried_before_names_only_a_few_and_counts_the_others():
+    cands = {uid: Candidate(uid, B, available=False) for uid in range(1, 9)}
+    cands[9] = Candidate(9, B)
+    rules = [
+        Rule(10, 1, "round_robin", tuple(range(1, 9))),
+        Rule(11, 2, "load_balanced", (9,)),
+    ]
+    decision = route_batch([Lead(1, 1, rule_ids=(10, 11))], cands, rules).decisions[0]
+    tried = decision.to_json()["tried"][0]["params"]
+    assert len(tried["people"]) == 5
+    assert tried["more"] == 3
+    text = explain.render(decision.to_json())
+    assert "user 5: not accepting new leads and 3 more), tried the next rule" in text
 
 
 def test_caps_say_the_maximum_reached():
