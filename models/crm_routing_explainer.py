@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import _, api, models
+from odoo import SUPERUSER_ID, _, api, models
 from odoo.tools.translate import get_translation
 
 from ..routing import explain
@@ -75,13 +75,34 @@ class CrmRoutingExplainer(models.AbstractModel):
         )
 
     @api.model
+    def _hides_scores(self):
+        """Whether the reader may not see colleagues' scores: then neither
+        their target shares (which give the scores back) are shown."""
+        user = self.env.user
+        return not (
+            self.env.uid == SUPERUSER_ID
+            or user.has_group("sales_team.group_sale_manager")
+            or self.env.company.routing_score_share
+        )
+
+    @api.model
+    def _visible(self, details_list):
+        """``details_list`` as the reader may read it (see ``_hides_scores``)."""
+        if not self._hides_scores():
+            return details_list
+        reader = self.env.uid
+        return [explain.redact_scores(details, reader) for details in details_list]
+
+    @api.model
     def _render(self, details_list):
         """The explanation of each stored decision, in the reader's language."""
+        details_list = self._visible(details_list)
         names, tr = self._names(details_list), self._translator()
         return [explain.render(details, names, tr) for details in details_list]
 
     @api.model
     def _candidate_rows(self, details):
+        (details,) = self._visible([details])
         return explain.candidate_rows(
             details, self._names([details]), self._translator()
         )

@@ -27,6 +27,7 @@ class CrmRoutingFairness(models.TransientModel):
     """
 
     _name = "crm.routing.fairness"
+    _inherit = ["crm.routing.input.mixin"]
     _description = "Routing Fairness"
 
     rule_id = fields.Many2one(

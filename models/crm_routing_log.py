@@ -45,6 +45,7 @@ class CrmRoutingLog(models.Model):
     event = fields.Selection(EVENTS, required=True, readonly=True, index=True)
     details = fields.Json(
         readonly=True,
+        groups="sales_team.group_sale_manager",
         help="The decision: ranked candidates and why each was kept or excluded.",
     )
     reason = fields.Text(string="Explanation", compute="_compute_reason")
@@ -70,9 +71,11 @@ class CrmRoutingLog(models.Model):
     @api.depends("details")
     @api.depends_context("lang")
     def _compute_reason(self):
-        texts = self.env["crm.routing.explainer"]._render([log.details for log in self])
+        texts = self.env["crm.routing.explainer"]._render(
+            [log.sudo().details for log in self]
+        )
         for log, text in zip(self, texts, strict=True):
-            log.reason = text or (log.details or {}).get("legacy_reason") or ""
+            log.reason = text or (log.sudo().details or {}).get("legacy_reason") or ""
 
     @api.depends("details")
     @api.depends_context("lang")
@@ -80,7 +83,7 @@ class CrmRoutingLog(models.Model):
         """The candidates as a table: who, the verdict, and why, in words."""
         explainer = self.env["crm.routing.explainer"]
         for log in self:
-            log.details_html = explainer._candidate_table(log.details)
+            log.details_html = explainer._candidate_table(log.sudo().details)
 
     @api.model
     def _append(self, entries):

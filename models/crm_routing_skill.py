@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 
+from ..routing import domains
 from .crm_routing_rule import check_lead_domain
 
 
@@ -12,6 +13,7 @@ class CrmRoutingSkill(models.Model):
     """
 
     _name = "crm.routing.skill"
+    _inherit = ["crm.routing.input.mixin"]
     _description = "Lead Routing Skill"
     _order = "category, name"
 
@@ -39,6 +41,12 @@ class CrmRoutingSkill(models.Model):
     user_skill_ids = fields.One2many("crm.routing.user.skill", "skill_id")
     user_count = fields.Integer(compute="_compute_user_count", string="Salespeople")
     need_summary = fields.Char(string="Needed By", compute="_compute_need_summary")
+    holder_warning = fields.Char(
+        string="Warning",
+        compute="_compute_holder_warning",
+        help="Set when no salesperson who accepts new leads has this skill, while "
+        "leads need it: those leads wait in the queue.",
+    )
 
     _sql_constraints = [
         (
@@ -59,15 +67,66 @@ class CrmRoutingSkill(models.Model):
         for skill in self:
             skill.user_count = counts.get(skill.id, 0)
 
+    @api.depends("lead_domain", "active", "user_skill_ids")
+    def _compute_holder_warning(self):
+        """Warn when leads need the skill and nobody who takes leads has it."""
+        holders = self._available_holders()
+        for skill in self:
+            needed = skill.active and not domains.is_empty(skill.lead_domain)
+            if needed and not holders.get(skill._origin.id):
+                skill.holder_warning = _(
+                    "Nobody who accepts new leads has this skill: every lead its "
+                    "filter matches waits in the queue until someone does. Give the "
+                    "skill to salespeople, or narrow the filter."
+                )
+            else:
+                skill.holder_warning = False
+
+    def _available_holders(self):
+        """``{skill id: user ids}`` of the active internal users accepting
+        new leads who have each skill (one query)."""
+        ids = [sid for sid in self._origin.ids if sid]
+        if not ids:
+            return {}
+        lines = (
+            self.env["crm.routing.user.skill"]
+            .sudo()
+            .search_fetch([("skill_id", "in", ids)], ["skill_id", "user_id"])
+        )
+        holders = {}
+        for line in lines:
+            user = line.user_id
+            if user.active and not user.share and user.routing_available:
+                holders.setdefault(line.skill_id.id, set()).add(user.id)
+        return holders
+
     @api.depends("lead_domain")
     def _compute_need_summary(self):
         """Say who needs the skill: without a filter, only the leads of rules
         that ask for it (not "all records", as the domain widget would say)."""
         for skill in self:
-            if skill.lead_domain and skill.lead_domain.strip() not in ("[]", ""):
+            if not domains.is_empty(skill.lead_domain):
                 skill.need_summary = _("Leads that match its filter")
             else:
                 skill.need_summary = _("Only leads of rules that require it")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._normalise_lead_domain(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._normalise_lead_domain(vals)
+        return super().write(vals)
+
+    @api.model
+    def _normalise_lead_domain(self, vals):
+        """A filter without conditions ("[ ]", spaces) is stored empty: the
+        skill is then required only by the rules that ask for it, never by
+        every lead of the company."""
+        if "lead_domain" in vals and domains.is_empty(vals["lead_domain"]):
+            vals["lead_domain"] = False
 
     @api.constrains("lead_domain")
     def _check_lead_domain(self):

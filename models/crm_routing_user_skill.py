@@ -6,6 +6,7 @@ class CrmRoutingUserSkill(models.Model):
     """How well one salesperson masters one skill (1 = basic, 5 = expert)."""
 
     _name = "crm.routing.user.skill"
+    _inherit = ["crm.routing.input.mixin"]
     _description = "Salesperson Skill Level"
     _order = "user_id, level desc, skill_id"
     _rec_name = "skill_id"

@@ -2,10 +2,24 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..routing import scoring
+from .crm_routing_checks import check_values
+
+# Bounds of the routing settings: beyond them a value is a typo, and a very
+# large one broke the nightly score run for every company.
+MAX_SCORE_WINDOW_DAYS = 3650
+MAX_MIN_CLOSED = 10000
+MAX_SLA_MINUTES = 30 * 24 * 60
+MAX_SLA_INTERVAL = 24 * 60
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
+
+    def write(self, vals):
+        check_values(
+            self, [vals], [name for name in vals if name.startswith("routing_")]
+        )
+        return super().write(vals)
 
     routing_auto_assign = fields.Boolean(
         string="Route New Leads Automatically",
@@ -83,21 +97,41 @@ class ResCompany(models.Model):
     )
     def _check_routing_numbers(self):
         for company in self:
-            if company.routing_score_window_days <= 0:
+            if not 0 < company.routing_score_window_days <= MAX_SCORE_WINDOW_DAYS:
                 raise ValidationError(
-                    _("The score window must be a positive number of days.")
+                    _(
+                        "The score window is a number of days between 1 and "
+                        "%(max)s (ten years), not %(value)s.",
+                        max=MAX_SCORE_WINDOW_DAYS,
+                        value=company.routing_score_window_days,
+                    )
                 )
-            if company.routing_score_min_closed < 0:
+            if not 0 <= company.routing_score_min_closed <= MAX_MIN_CLOSED:
                 raise ValidationError(
-                    _("Closed leads for a full score cannot be negative.")
+                    _(
+                        "Closed leads for a full score is a number between 0 and "
+                        "%(max)s, not %(value)s.",
+                        max=MAX_MIN_CLOSED,
+                        value=company.routing_score_min_closed,
+                    )
                 )
-            if company.routing_default_sla_minutes < 0:
+            if not 0 <= company.routing_default_sla_minutes <= MAX_SLA_MINUTES:
                 raise ValidationError(
-                    _("The default first-contact deadline cannot be negative.")
+                    _(
+                        "The default first-contact deadline is between 0 (none) "
+                        "and %(max)s minutes (30 days), not %(value)s.",
+                        max=MAX_SLA_MINUTES,
+                        value=company.routing_default_sla_minutes,
+                    )
                 )
-            if company.routing_sla_interval <= 0:
+            if not 0 < company.routing_sla_interval <= MAX_SLA_INTERVAL:
                 raise ValidationError(
-                    _("The deadline check interval must be at least one minute.")
+                    _(
+                        "Deadlines are checked every 1 to %(max)s minutes (once "
+                        "a day), not every %(value)s.",
+                        max=MAX_SLA_INTERVAL,
+                        value=company.routing_sla_interval,
+                    )
                 )
 
     def _routing_score_weights(self):

@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
 
+from .crm_routing_checks import check_values
+
 ROUTING_WEIGHT_FIELDS = (
     "routing_weight_conversion",
     "routing_weight_speed",
@@ -11,6 +13,20 @@ ROUTING_WEIGHT_FIELDS = (
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_values(
+            self,
+            vals_list,
+            {
+                name
+                for vals in vals_list
+                for name in vals
+                if name.startswith("routing_")
+            },
+        )
+        return super().create(vals_list)
 
     routing_auto_assign = fields.Boolean(
         related="company_id.routing_auto_assign", readonly=False

@@ -4,6 +4,10 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
+from .crm_routing_checks import check_values
+
+# The largest cap on leads: beyond it a cap is a typo (0 is "no cap").
+MAX_CAP = 100000
 # Fields a sales manager may change on anyone's routing profile, and the one a
 # salesperson may change on their own.
 ROUTING_PROFILE_FIELDS = {
@@ -207,6 +211,7 @@ class ResUsers(models.Model):
         """Recompute now (leaderboard button): the selected people's companies."""
         if not self.env.user.has_group("sales_team.group_sale_manager"):
             raise AccessError(_("Only sales managers can recompute routing scores."))
+        self._routing_check_same_company()
         results = self.env["crm.routing.scorer"]._recompute(self or None)
         return {
             "type": "ir.actions.client",
@@ -229,19 +234,57 @@ class ResUsers(models.Model):
                         user=user.name,
                     )
                 )
+            if max(user.routing_max_open_leads, user.routing_max_daily_leads) > MAX_CAP:
+                raise ValidationError(
+                    _(
+                        "%(user)s: a lead cap is at most %(max)s; use 0 for no cap.",
+                        user=user.name,
+                        max=MAX_CAP,
+                    )
+                )
 
     def write(self, vals):
-        """Let sales managers edit routing profiles without user-admin rights."""
+        """Let sales managers edit routing profiles without user-admin rights,
+        for the salespeople of their own companies only."""
+        check_values(self, [vals], ROUTING_PROFILE_FIELDS)
         if (
             vals
             and set(vals) <= ROUTING_PROFILE_FIELDS
             and not self.env.su
             and self.env.user.has_group("sales_team.group_sale_manager")
         ):
+            self._routing_check_same_company()
             return super(ResUsers, self.sudo()).write(vals)
         return super().write(vals)
 
+    def _routing_check_same_company(self):
+        """A sales manager changes the routing profile of people who work in
+        one of the manager's companies, never of another company's staff."""
+        if self.env.su:
+            return
+        mine = self.env.user.sudo().company_ids
+        strangers = self.sudo().filtered(
+            lambda user: user != self.env.user and not (user.company_ids & mine)
+        )
+        if strangers:
+            raise AccessError(
+                _(
+                    "%(names)s do not work in any of your companies: only their own "
+                    "companies' sales managers can change their lead routing.",
+                    names=", ".join(strangers.mapped("name")),
+                )
+            )
+
     def action_routing_toggle_available(self):
+        """Accepting new leads on or off: one's own switch, or a sales
+        manager's for the people of their companies."""
+        others = self - self.env.user
+        if others and not self.env.su:
+            if not self.env.user.has_group("sales_team.group_sale_manager"):
+                raise AccessError(
+                    _("Only sales managers can switch colleagues' lead routing.")
+                )
+            others._routing_check_same_company()
         for user in self:
             user.routing_available = not user.routing_available
         return True

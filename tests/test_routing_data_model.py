@@ -24,11 +24,13 @@ class TestRoutingConstraints(TransactionCase):
         return self.env["crm.routing.rule"].create({"name": "R", **vals})
 
     def test_rule_domain_that_does_not_parse(self):
-        with self.assertRaisesRegex(ValidationError, "not a valid filter"):
+        with self.assertRaisesRegex(ValidationError, "not a complete filter"):
             self.rule(lead_domain="[('name', '=',")
 
     def test_rule_domain_with_unknown_field(self):
-        with self.assertRaisesRegex(ValidationError, "Applies to"):
+        with self.assertRaisesRegex(
+            ValidationError, "Applies to.*the field “no_such_field” does not exist"
+        ):
             self.rule(lead_domain="[('no_such_field', '=', 1)]")
 
     def test_skill_domain_with_unknown_field(self):
@@ -78,7 +80,7 @@ class TestRoutingConstraints(TransactionCase):
     def test_score_weights_sum_to_100_and_window_is_positive(self):
         with self.assertRaisesRegex(ValidationError, "add up to"):
             self.env.company.routing_weight_conversion = 90
-        with self.assertRaisesRegex(ValidationError, "positive number of days"):
+        with self.assertRaisesRegex(ValidationError, "number of days between 1"):
             self.env.company.routing_score_window_days = -3
 
     def test_satisfaction_between_zero_and_five(self):

@@ -63,7 +63,9 @@ class TestRoutingQueryCount(RoutingCase):
     def test_query_count_independent_of_team_and_rule_count(self):
         self.make_rule(name="Catch all", sequence=100, strategy="weighted")
         self.make_rule(
-            name="Big", sequence=1, lead_domain="[('expected_revenue', '>', 10**9)]"
+            name="Big",
+            sequence=1,
+            lead_domain="[('expected_revenue', '>', 1000000000)]",
         )
         small = self.routing_queries()
         self.grow(users=45, rules=18)
