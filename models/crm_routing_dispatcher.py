@@ -4,9 +4,11 @@ The one entry point every routing goes through (new leads, Route now, the
 deadline sweep, the queue). The work is elsewhere: facts are read by
 ``crm.routing.facts``, decisions taken by the pure engine (``routing/``) and
 written by ``crm.routing.writer``. This model holds the guarantees around
-them: one routing at a time (a transaction-level lock), and a fault never
-loses a lead nor blocks the others (:meth:`_isolated`); a failure of the
-database itself fails the request as a whole, never half of it.
+them: decisions are taken in routing's short critical section
+(``crm.routing.facts._live``), and a fault never loses a lead nor blocks the
+others (:meth:`_route`, :meth:`_attempt`): a fault of one candidate's data
+excludes that candidate; a failure of the database itself fails the request
+as a whole, never half of it.
 """
 
 import logging
@@ -35,11 +37,25 @@ RETRYABLE_ERRORS = (
 DATABASE_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
 # Errors routing never handles lead by lead: they go up to the caller.
 PROPAGATED_ERRORS = RETRYABLE_ERRORS + DATABASE_ERRORS
-# The advisory lock every routing transaction holds until it ends.
-ROUTING_LOCK = 0x524F5554  # "ROUT"
+# How many times one routing decides again after leaving out a candidate
+# whose own data made writing to them fail (see ``_attempt``).
+MAX_ATTEMPTS = 8
 # Candidates explained per decision in the log: the best eligible ones and the
 # first excluded ones, each list cut at this length (the rest is counted).
 EXPLAIN_LIMIT = 20
+
+
+class CandidateFault(Exception):
+    """Writing to some new owners failed because of their own data.
+
+    ``faults``: ``{user id: (code of routing.messages.FAULTS, value)}``.
+    """
+
+    def __init__(self, faults):
+        super().__init__(
+            ", ".join(f"{uid}: {value}" for uid, (_c, value) in faults.items())
+        )
+        self.faults = faults
 
 
 class CrmRoutingDispatcher(models.AbstractModel):
@@ -76,7 +92,6 @@ class CrmRoutingDispatcher(models.AbstractModel):
         if not leads:
             return []
         now = now or fields.Datetime.now()
-        self._serialize()
         options = {
             "event": event,
             "now": now,
@@ -86,9 +101,60 @@ class CrmRoutingDispatcher(models.AbstractModel):
             "quiet_requeue": quiet_requeue,
             "new": new,
         }
-        return self._isolated(
-            leads, lambda batch: self._route_batch(batch, **options), self._mark_failed
-        )
+        faults = {}
+
+        def route(batch, careful):
+            return self._route_batch(batch, faults=faults, careful=careful, **options)
+
+        try:
+            return self._attempt(leads, route, faults)
+        except PROPAGATED_ERRORS:
+            raise
+        except Exception:  # noqa: BLE001 - isolated below, lead by lead
+            if len(leads) == 1:
+                self._mark_failed(leads)
+                return []
+        decisions = []
+        for lead in leads:
+            try:
+                decisions += self._attempt(lead, route, faults, careful=True)
+            except PROPAGATED_ERRORS:
+                raise
+            except Exception:  # noqa: BLE001 - recorded by _mark_failed
+                self._mark_failed(lead)
+        return decisions
+
+    def _attempt(self, leads, route, faults, careful=False):
+        """``route(leads, careful)`` in a savepoint, again until it no longer
+        fails because of one candidate.
+
+        Writing to a new owner can fail because of that owner alone (their
+        language, their time zone, a notification or a to-do that raises):
+        then that person is left out (``faults``, their reason in the log)
+        and the leads are decided again, for the next person. A failure
+        nobody's data explains goes up to the caller. The first attempt runs
+        without a savepoint per owner; only after a failure does routing
+        write ``careful``-ly, owner by owner, to find whose data it was.
+        """
+        for _attempt in range(MAX_ATTEMPTS):
+            try:
+                with self.env.cr.savepoint():
+                    return list(route(leads, careful) or [])
+            except PROPAGATED_ERRORS:
+                raise
+            except CandidateFault as exc:
+                _logger.warning(
+                    "Lead routing: left out %s for crm.lead%s: %s",
+                    sorted(exc.faults),
+                    leads.ids,
+                    exc,
+                )
+                faults.update(exc.faults)
+            except Exception:
+                if careful:
+                    raise
+                careful = True
+        raise RuntimeError("lead routing: too many failing candidates")
 
     @api.model
     def _route_demo(self, lead_ids):
@@ -127,32 +193,36 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 planned.write({"summary": summary, "date_deadline": due})
         return decisions
 
-    def _serialize(self):
-        """Take routing's lock until this transaction ends: decisions are taken
-        one at a time, each seeing every earlier one committed (with the live
-        counters of ``crm.routing.facts``). Nothing conflicts, nothing retries.
-        """
-        self.env.cr.execute("SELECT pg_advisory_xact_lock(%s)", [ROUTING_LOCK])
-
     def _route_batch(
-        self, leads, *, event, now, trigger, track, notify, quiet_requeue, new
-    ):
+        self, leads, *, event, now, trigger, track, notify, quiet_requeue, new,
+        faults=None, careful=False,
+    ):  # fmt: skip
         Writer = self.env["crm.routing.writer"]
         decisions = []
         for facts, result in self._decide_all(
-            leads, event=event, now=now, quiet_requeue=quiet_requeue
+            leads, event=event, now=now, quiet_requeue=quiet_requeue, faults=faults
         ):
             Writer._apply(
-                facts, result, trigger=trigger, track=track, notify=notify, new=new
+                facts,
+                result,
+                trigger=trigger,
+                track=track,
+                notify=notify,
+                new=new,
+                careful=careful,
             )
             decisions += result.decisions
         return decisions
 
     @api.model
-    def _decide_all(self, leads, *, event="assign", now=None, quiet_requeue=False):
+    def _decide_all(
+        self, leads, *, event="assign", now=None, quiet_requeue=False, faults=None,
+        live=True,
+    ):  # fmt: skip
         """Take the decisions for ``leads``, company by company, without
-        writing anything: yields ``(facts, result)``. Routing writes them; a
-        preview (how many leads would change hands) only reads them."""
+        writing the leads: yields ``(facts, result)``. Routing writes them; a
+        preview (how many leads would change hands, ``live=False``: no lock,
+        nothing recorded) only reads them."""
         now = now or fields.Datetime.now()
         for company, company_leads in (
             leads.sudo()
@@ -165,13 +235,15 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 event=event,
                 now=now,
                 quiet_requeue=quiet_requeue,
+                faults=faults,
+                live=live,
             )
             yield facts, result
 
     @api.model
     def _decide(
         self, company, leads, *, event="assign", now, rules=None, live=True,
-        quiet_requeue=False,
+        quiet_requeue=False, faults=None,
     ):  # fmt: skip
         """``(facts, result)``: what routing ``leads`` of ``company`` at ``now``
         would decide, without writing anything.
@@ -182,9 +254,18 @@ class CrmRoutingDispatcher(models.AbstractModel):
         same decisions.
         """
         facts = self.env["crm.routing.facts"]._gather(
-            company, leads, event=event, now=now, rules=rules, live=live
+            company, leads, event=event, now=now, rules=rules, live=live, faults=faults
         )
-        result = engine.route_batch(
+        if not live:
+            return facts, self._run_engine(facts, event, now, quiet_requeue)
+        with self.env["crm.routing.facts"]._live(facts) as session:
+            result = self._run_engine(facts, event, now, quiet_requeue)
+            session.record(result)
+        return facts, result
+
+    @staticmethod
+    def _run_engine(facts, event, now, quiet_requeue):
+        return engine.route_batch(
             facts.engine_leads,
             facts.candidates,
             facts.engine_rules,
@@ -195,7 +276,6 @@ class CrmRoutingDispatcher(models.AbstractModel):
             quiet_requeue=quiet_requeue,
             broken=facts.broken,
         )
-        return facts, result
 
     @api.model
     def _isolated(self, records, func, on_fail):
@@ -231,7 +311,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
         """Keep a lead routing could not handle: unassigned, unroutable, and
         a log line that says so (the traceback goes to the server log)."""
         _logger.exception("Lead routing failed for crm.lead%s", leads.ids)
-        leads.sudo().with_context(mail_notrack=True).write(
+        leads.sudo().with_context(mail_notrack=True, crm_routing_writes=True).write(
             {"routing_state": "unroutable", "user_id": False}
         )
         self.env["crm.routing.log"]._append(

@@ -5,37 +5,45 @@ gather their facts here and hand them to the pure engine (``routing/``); what
 the engine decides is written by ``crm.routing.writer``.
 
 Concurrency. Odoo runs each request in a REPEATABLE READ transaction whose
-snapshot is taken at its first query, long before routing starts. Counting a
-salesperson's open leads in that snapshot misses what other requests committed
-since, so two requests could both give the last free slot under a cap; the
-first release locked and updated the candidates' ``res_users`` rows to force
-the later one to fail and retry, and under load the retries ran out. Now:
+snapshot is taken at its first query, long before routing starts, and which
+commits long after routing is done (the rest of the request, an import).
+Two routings must not both give the last free slot under a cap, nor the same
+turn of a rotation. So live routing (:meth:`CrmRoutingFacts._live`):
 
-* every routing holds one PostgreSQL advisory lock until its transaction ends
-  (``crm.routing.dispatcher._serialize``), so decisions are taken one at a
-  time and each sees every earlier one committed;
-* the counters that change as leads are handed out (open leads, leads today,
-  last assignment) and the rules' rotation memory are read through a *live*
-  cursor, a short READ COMMITTED transaction that sees what others committed,
-  corrected by what this transaction itself routed (``_touched``);
-* routing updates no row that other routings update: leads it routes are its
-  own, the log is append-only, rotation memory is written by the live cursor.
+* reads everything that does not move as leads are handed out (rules,
+  filters, pools, profiles, working hours) first, without any lock;
+* then, in a short transaction of its own (a *live* cursor, READ COMMITTED),
+  takes PostgreSQL advisory locks on the rules that match its leads and the
+  people in their pools, reads their counters (open leads, leads today, last
+  assignment) and the rules' rotation memory, lets the engine decide, writes
+  a *claim* per decision (``crm.routing.claim``) and the new rotation memory,
+  and commits: the locks are held for those few statements only, and two
+  routings whose rules and pools are disjoint never wait for each other;
+* counters read the leads as committed, corrected by the claims of
+  transactions still running (their leads are not visible yet) and, for this
+  transaction's own leads, by what this transaction sees. A claim of a
+  transaction that rolled back no longer counts.
 
-So nothing conflicts, nothing retries, and caps hold. The live cursor is
-this transaction's own while modules are being installed (demo leads are
-routed then, and this transaction holds locks on the tables it alters) and in
-tests, where the registry is in test mode: a new cursor would share the
-test's transaction, which already sees everything.
+So nothing conflicts, nothing retries, caps hold and counting costs the same
+whatever the company's history (partial indexes on open and routed leads,
+see :meth:`CrmRoutingFacts.init`). The live cursor is this transaction's own
+while modules are being installed (demo leads are routed then) and in tests,
+where the registry is in test mode: a new cursor would share the test's
+transaction; the locks are then held until that transaction ends.
 """
 
+import collections
+import functools
 import logging
+import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from odoo import api, models
-from odoo.tools import SQL
+from odoo.tools import SQL, create_index
 
 from ..routing.experiments import Experiment
 from ..routing.facts import Candidate, Lead, Rule
@@ -50,12 +58,15 @@ LEAVE_HORIZON = timedelta(days=45)
 # Up to this many leads, rule and skill filters are matched in memory (no
 # query); beyond, with one search per filter over the whole batch.
 IN_MEMORY_BATCH = 50
-# Where this transaction's routed leads are remembered (cleared by Odoo at
-# commit and rollback with the rest of ``cr.precommit.data``).
-TOUCHED = "crm_lead_routing.touched"
 # The live cursor never waits long for a lock: a table locked by a schema
-# change (a module upgrade) fails routing with a clear error instead.
-LIVE_LOCK_TIMEOUT = "5s"
+# change (a module upgrade), or a huge import deciding under the same locks,
+# fails the routing with an error Odoo retries, instead of hanging.
+LIVE_LOCK_TIMEOUT = "15s"
+# Advisory lock classes (the first of the two keys): a rule, a person.
+LOCK_RULE = 0x52550001
+LOCK_USER = 0x52550002
+# How long each live routing held its locks, in seconds (benchmarks read it).
+LOCK_TIMES = collections.deque(maxlen=100000)
 
 
 @dataclass
@@ -72,6 +83,10 @@ class RoutingFacts:
     profiles: dict  # user id -> name, lang, tz, partner id, active...
     now: datetime
     broken: dict = field(default_factory=dict)  # rule id -> why its filter fails
+    locked_rules: tuple = ()  # the rules that may take one of the leads
+    schedules: dict = field(default_factory=dict)  # user id -> WorkSchedule
+    faults: dict = field(default_factory=dict)  # user id -> (code, value)
+    uses_hours: bool = False
 
 
 class CrmRoutingFacts(models.AbstractModel):
@@ -80,7 +95,10 @@ class CrmRoutingFacts(models.AbstractModel):
 
     # ------------------------------------------------------------------ entry
     @api.model
-    def _gather(self, company, leads, *, event, now, rules=None, live=True, until=None):
+    def _gather(
+        self, company, leads, *, event, now, rules=None, live=True, until=None,
+        faults=None,
+    ):  # fmt: skip
         """The facts for routing ``leads`` of ``company`` at ``now``.
 
         ``rules``: the rules to route by, in order (default: the company's
@@ -91,6 +109,9 @@ class CrmRoutingFacts(models.AbstractModel):
         ``until``: the last moment decisions will be taken at (a replay takes
         each lead at its creation time): time off is loaded up to then.
         ``leads`` may hold new records (a preview of a lead not yet saved).
+        ``faults``: ``{user id: (code, value)}`` of people routing already
+        failed to write to in this routing (a notification that raised...):
+        they are excluded, as are people whose own data is broken.
         """
         self = self.sudo().with_company(company)  # noqa: PLW0642
         env = self.env
@@ -110,25 +131,33 @@ class CrmRoutingFacts(models.AbstractModel):
             self._columns(Skills),
         )
         skill_matches, _broken_skills = self._match_domains(
-            leads, skills, "lead_domain"
+            leads, skills, "lead_domain", every=False
         )
         pools = rules._pools_and_skills()
-        user_ids = {uid for pool, _skills, _exp in pools.values() for uid in pool} | {
-            rule.fixed_user_id.id for rule in rules if rule.fixed_user_id
-        }
-        for _pool, _skills, experiment in pools.values():
+        # Only the rules that may take one of these leads need their people
+        # (and only they are locked by live routing).
+        wanted = rules.filtered(lambda r: rule_matches.get(r.id))
+        user_ids = set()
+        for rule in wanted:
+            pool, _skills, experiment = pools[rule.id]
+            user_ids.update(pool)
             user_ids.update((experiment or {}).get("pool") or ())
-        continuity = rules.filtered(lambda r: r.strategy == "continuity")
+            if rule.fixed_user_id:
+                user_ids.add(rule.fixed_user_id.id)
+        continuity = wanted.filtered(lambda r: r.strategy == "continuity")
         owners = self._account_owners(leads, rule_matches, continuity)
         for owner_list in owners.values():
             user_ids.update(uid for uid, _via in owner_list)
         users = env["res.users"].browse(sorted(user_ids))
-        previous = self._previous_owners(leads) if event == "reassign" else {}
+        previous = self._previous_owners(leads, event)
         uses_hours = any(r.respect_working_hours or r.sla_minutes for r in rules)
         profiles = self._profiles(users)
-        counters, state = self._live_counters(users, leads, rules, now, live)
-        schedules = self._work_schedules(users, now, uses_hours, profiles, until)
-        return RoutingFacts(
+        broken_people = self._profile_faults(profiles)
+        schedules = self._work_schedules(
+            users, now, uses_hours, profiles, until, faults=broken_people
+        )
+        broken_people.update(faults or {})
+        facts = RoutingFacts(
             company=company,
             leads=leads,
             rules=rules,
@@ -145,13 +174,28 @@ class CrmRoutingFacts(models.AbstractModel):
                 )
                 for lead in leads
             ],
-            candidates=self._candidates(profiles, counters, schedules, uses_hours),
+            candidates={},
             engine_rules=[self._engine_rule(rule, pools[rule.id]) for rule in rules],
-            state=state,
+            state={},
             profiles=profiles,
             now=now,
             broken=broken,
+            locked_rules=tuple(wanted.ids),
+            schedules=schedules,
+            faults=broken_people,
+            uses_hours=uses_hours,
         )
+        if not live:
+            counters, state, _mine = self._read_counters(self.env.cr, facts)
+            self._fill(facts, counters, state)
+        return facts
+
+    def _fill(self, facts, counters, state):
+        """Complete ``facts`` with the counters and rotation memory read."""
+        facts.candidates = self._candidates(
+            facts.profiles, counters, facts.schedules, facts.uses_hours, facts.faults
+        )
+        facts.state = state
 
     # ------------------------------------------------------------------ shapes
     @staticmethod
@@ -219,7 +263,7 @@ class CrmRoutingFacts(models.AbstractModel):
         )
 
     @staticmethod
-    def _candidates(profiles, counters, schedules, uses_hours):
+    def _candidates(profiles, counters, schedules, uses_hours, faults):
         candidates = {}
         for uid, prof in profiles.items():
             open_leads, leads_today, last = counters.get(uid, (0, 0, None))
@@ -239,11 +283,26 @@ class CrmRoutingFacts(models.AbstractModel):
                 max_daily=prof["max_daily"] or 0,
                 last_assigned=last.timestamp() if last else None,
                 team_ids=tuple(prof["team_ids"]),
+                fault=faults.get(uid),
             )
         return candidates
 
+    def _profile_faults(self, profiles):
+        """``{user id: (code, value)}``: people whose own settings routing
+        cannot work with (a language that is not installed, a time zone that
+        does not exist). Excluded with that reason, so one person's settings
+        never stop a lead nor anyone else's routing."""
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
+        faults = {}
+        for uid, prof in profiles.items():
+            if prof["lang"] and prof["lang"] not in installed:
+                faults[uid] = ("language", prof["lang"])
+            elif prof["tz"] and not _valid_tz(prof["tz"]):
+                faults[uid] = ("timezone", prof["tz"])
+        return faults
+
     # ------------------------------------------------------------------ filters
-    def _match_domains(self, leads, records, field_name):
+    def _match_domains(self, leads, records, field_name, every=True):
         """``({record id: lead ids matching its domain}, {record id: problem})``.
 
         A small batch (the usual lead arriving alone) is matched in memory, so
@@ -259,9 +318,11 @@ class CrmRoutingFacts(models.AbstractModel):
         in_memory = len(leads) <= IN_MEMORY_BATCH
         for record in records:
             try:
-                domain = parse_lead_domain(self.env, record[field_name])
+                domain = parse_lead_domain(record[field_name])
                 if not domain:
-                    matches[record.id] = set(leads._ids)
+                    # A rule without conditions takes every lead; a skill
+                    # without one is only required by the rules asking for it.
+                    matches[record.id] = set(leads._ids) if every else set()
                     continue
                 matched = None
                 if in_memory:
@@ -333,91 +394,199 @@ class CrmRoutingFacts(models.AbstractModel):
             row[0]: dict(zip(keys, row, strict=True)) for row in self.env.cr.fetchall()
         }
 
+    # ------------------------------------------------------------------ live
+    def init(self):
+        """Partial indexes behind the counters: a salesperson's open leads,
+        and their routed leads by date. Counting reads a person's open leads
+        and today's, never their whole history (see ``_read_counters``)."""
+        res = super().init()
+        create_index(
+            self.env.cr,
+            "crm_lead_routing_open_index",
+            "crm_lead",
+            ["user_id", "id"],
+            where="active AND COALESCE(probability, 0) < 100 AND user_id IS NOT NULL",
+        )
+        create_index(
+            self.env.cr,
+            "crm_lead_routing_assigned_index",
+            "crm_lead",
+            ["user_id", "routing_assigned_at"],
+            where="routing_assigned_at IS NOT NULL",
+        )
+        return res
+
     @contextmanager
-    def _live_cursor(self):
-        """``(cursor, separate)``: a cursor that sees what other transactions
-        committed up to each of its statements (see the module docstring)."""
+    def _live(self, facts):
+        """Routing's critical section for ``facts``: yields a
+        :class:`LiveSession` once the locks are held and ``facts`` holds the
+        live counters; the engine decides inside, the session records the
+        decisions (``session.record(result)``), and leaving the block
+        commits them and releases the locks (see the module docstring)."""
         registry = self.env.registry
-        if registry.in_test_mode() or not registry.ready:
-            yield self.env.cr, False
-            return
-        with registry.cursor() as cr:
-            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            cr.execute(SQL("SET LOCAL lock_timeout = %s", LIVE_LOCK_TIMEOUT))
-            yield cr, True
-
-    def _touched(self):
-        """Ids of the leads this transaction has routed (a set, kept per
-        transaction)."""
-        return self.env.cr.precommit.data.setdefault(TOUCHED, set())
-
-    def _live_counters(self, users, leads, rules, now, live=True):
-        """Each candidate's ``(open leads, leads today, last assignment)`` and
-        the rules' rotation memory, as of now.
-
-        Through the live cursor, leads this transaction routed are left out
-        (the others cannot see them yet, or see them as they were) and counted
-        here instead, as this transaction sees them; rotation memory is the
-        newest of what either sees. 1 query, 3 with a separate live cursor
-        once this transaction has routed.
-        """
-        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        ids = users.ids
         self.env["crm.lead"].flush_model(
             ["user_id", "active", "probability", "routing_assigned_at"]
         )
-        self.env["crm.routing.rotation"].flush_model()
-        own = self._touched()
-        touched = own | set(leads.ids)
-        cursor_cm = self._live_cursor() if live else _same(self.env.cr)
-        with cursor_cm as (cr, separate):
-            cr.execute(
-                SQL(
-                    """
-                    SELECT u.id, 'user', NULL::int,
-                           (SELECT count(*) FROM crm_lead l
-                             WHERE l.user_id = u.id AND l.active
-                               AND COALESCE(l.probability, 0) < 100
-                               AND NOT l.id = ANY(%(skip)s)),
-                           (SELECT count(*) FROM crm_lead l
-                             WHERE l.user_id = u.id
-                               AND l.routing_assigned_at >= %(day)s
-                               AND NOT l.id = ANY(%(skip)s)),
+        keys = self._lock_keys(facts)
+        if registry.in_test_mode() or not registry.ready:
+            cr = self.env.cr
+            self._lock(cr, keys)
+            counters, state, _mine = self._read_counters(cr, facts)
+            self._fill(facts, counters, state)
+            yield LiveSession(self, cr, None, facts)
+            return
+        self.env.cr.execute("SELECT pg_current_xact_id()::text")
+        xid = self.env.cr.fetchone()[0]
+        with registry.cursor() as cr:
+            self._lock(cr, keys, isolate=True)
+            started = time.perf_counter()
+            counters, state, mine = self._read_counters(cr, facts, xid)
+            self._fill(facts, counters, state)
+            session = LiveSession(self, cr, xid, facts)
+            yield session
+            cr.commit()  # pylint: disable=invalid-commit
+        LOCK_TIMES.append(time.perf_counter() - started)
+
+    @contextmanager
+    def _side_cursor(self):
+        """A short READ COMMITTED transaction of its own, committed on exit
+        (this transaction's cursor in tests and while installing)."""
+        registry = self.env.registry
+        if registry.in_test_mode() or not registry.ready:
+            yield self.env.cr
+            return
+        with registry.cursor() as cr:
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            yield cr
+
+    @api.model
+    def _housekeeping(self):
+        """Forget finished transactions' claims and replaced rotation memory,
+        in a transaction of its own: a sweep that holds its leads for long
+        never makes another wait on these rows."""
+        with self._side_cursor() as cr:
+            self.env["crm.routing.claim"]._forget_finished(cr)
+            self.env["crm.routing.rotation"]._prune(cr)
+
+    @staticmethod
+    def _lock_keys(facts):
+        """What a routing of ``facts`` locks, in one global order: the rules
+        that may take its leads, then the people they may choose."""
+        rules = sorted(set(facts.locked_rules))
+        users = sorted(facts.profiles)
+        return [(LOCK_RULE, rid) for rid in rules] + [(LOCK_USER, uid) for uid in users]
+
+    @staticmethod
+    def _lock(cr, keys, isolate=False):
+        """Take the advisory locks ``keys`` (until ``cr``'s transaction ends),
+        in their order: two routings wait for each other only when they share
+        a rule or a person, and never deadlock."""
+        setup = (
+            SQL(
+                "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; "
+                "SET LOCAL lock_timeout = %s; ",
+                LIVE_LOCK_TIMEOUT,
+            )
+            if isolate
+            else SQL("")
+        )
+        cr.execute(
+            SQL(
+                """%s SELECT pg_advisory_xact_lock(k.a, k.b)
+                        FROM unnest(%s::int[], %s::int[]) AS k(a, b)""",
+                setup,
+                [a for a, _b in keys],
+                [b for _a, b in keys],
+            )
+        )
+
+    def _read_counters(self, cr, facts, xid=None):
+        """Each candidate's ``(open leads, leads today, last assignment)``,
+        the rules' rotation memory, and the leads this transaction claimed,
+        through ``cr``.
+
+        With ``xid`` (this transaction's id, live routing on a cursor of its
+        own): leads claimed by transactions still running count for their
+        new owner, and this transaction's own leads (claimed, or being
+        routed) as this transaction sees them. 1 query, 2 once this
+        transaction has routed.
+        """
+        leads, now = facts.leads, facts.now
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        ids = sorted(facts.profiles)
+        batch = _stored_ids(leads)
+        if xid:
+            claims = SQL(
+                """SELECT DISTINCT ON (c.lead_id) c.lead_id, c.user_id,
+                          c.assigned_at, c.xid = %(xid)s::xid8 AS mine
+                     FROM crm_routing_claim c
+                    WHERE c.xid = %(xid)s::xid8
+                       OR (NOT pg_visible_in_snapshot(c.xid, pg_current_snapshot())
+                           AND pg_xact_status(c.xid) IS DISTINCT FROM 'aborted')
+                 ORDER BY c.lead_id, c.id DESC""",
+                xid=xid,
+            )
+            skip = batch
+        else:
+            claims = SQL(
+                "SELECT NULL::int, NULL::int, NULL::timestamp, false WHERE false"
+            )
+            skip = []
+        cr.execute(
+            SQL(
+                """
+                WITH claimed(lead_id, user_id, assigned_at, mine) AS MATERIALIZED (%(claims)s),
+                     skip AS (SELECT COALESCE(array_agg(lead_id), '{}') || %(skip)s::int[]
+                                     AS ids FROM claimed)
+                SELECT 'user', u.id, NULL::int,
+                       (SELECT count(*) FROM crm_lead l
+                         WHERE l.user_id = u.id AND l.active
+                           AND COALESCE(l.probability, 0) < 100
+                           AND NOT l.id = ANY(skip.ids))
+                       + (SELECT count(*) FROM claimed k
+                           WHERE k.user_id = u.id AND NOT k.mine),
+                       (SELECT count(*) FROM crm_lead l
+                         WHERE l.user_id = u.id AND l.routing_assigned_at >= %(day)s
+                           AND NOT l.id = ANY(skip.ids))
+                       + (SELECT count(*) FROM claimed k
+                           WHERE k.user_id = u.id AND NOT k.mine
+                             AND k.assigned_at >= %(day)s),
+                       GREATEST(
                            (SELECT max(l.routing_assigned_at) FROM crm_lead l
                              WHERE l.user_id = u.id
-                               AND NOT l.id = ANY(%(skip)s)),
-                           NULL::jsonb
-                      FROM unnest(%(ids)s::int[]) AS u(id)
-                    UNION ALL
-                    SELECT * FROM (
-                        SELECT DISTINCT ON (rule_id) rule_id, 'rule', id,
-                               NULL::bigint, NULL::bigint, NULL::timestamp, state
-                          FROM crm_routing_rotation
-                         WHERE rule_id = ANY(%(rules)s)
-                         ORDER BY rule_id, id DESC) latest
-                    """,
-                    skip=sorted(touched) if separate else [],
-                    day=day_start,
-                    ids=ids,
-                    rules=rules.ids,
-                )
+                               AND l.routing_assigned_at IS NOT NULL
+                               AND NOT l.id = ANY(skip.ids)),
+                           (SELECT max(k.assigned_at) FROM claimed k
+                             WHERE k.user_id = u.id AND NOT k.mine)),
+                       NULL::jsonb
+                  FROM unnest(%(ids)s::int[]) AS u(id), skip
+                UNION ALL
+                SELECT 'rule', latest.rule_id, latest.id, NULL, NULL, NULL, latest.state
+                  FROM (%(rotation)s) latest
+                UNION ALL
+                SELECT 'mine', k.lead_id, NULL, NULL, NULL, NULL, NULL
+                  FROM claimed k WHERE k.mine
+                """,
+                claims=claims,
+                skip=skip,
+                day=day_start,
+                ids=ids,
+                rotation=self.env["crm.routing.rotation"]._latest_sql(
+                    [rule.id for rule in facts.rules]
+                ),
             )
-            rows = cr.fetchall()
-        counters, latest = {}, {}
-        for key, kind, row_id, open_leads, today, last, state in rows:
+        )
+        counters, state, mine = {}, {}, set()
+        for kind, key, _row, open_leads, today, last, memory in cr.fetchall():
             if kind == "user":
                 counters[key] = [open_leads, today, last]
+            elif kind == "rule":
+                state[key] = memory
             else:
-                latest[key] = (row_id, state)
-        if separate and own:
-            # Rotation rows this transaction added are newer than any other
-            # (it has held routing's lock since).
-            for rule_id, newest in (
-                self.env["crm.routing.rotation"]._latest(self.env.cr, rules.ids).items()
-            ):
-                if newest[0] > latest.get(rule_id, (0, None))[0]:
-                    latest[rule_id] = newest
-        if separate and touched and ids:
+                mine.add(key)
+        own = sorted(mine | set(batch)) if xid else []
+        if own and ids:
+            # This transaction's leads, as it sees them (the others cannot).
             self.env.cr.execute(
                 SQL(
                     """
@@ -431,7 +600,7 @@ class CrmRoutingFacts(models.AbstractModel):
                      GROUP BY user_id
                     """,
                     day_start,
-                    sorted(touched),
+                    own,
                     ids,
                 )
             )
@@ -440,16 +609,19 @@ class CrmRoutingFacts(models.AbstractModel):
                 row[0] += open_leads
                 row[1] += today
                 row[2] = max(filter(None, (row[2], last)), default=None)
-        state = {rule_id: memory for rule_id, (_row, memory) in latest.items()}
-        return {uid: tuple(row) for uid, row in counters.items()}, state
+        return {uid: tuple(row) for uid, row in counters.items()}, state, mine
 
-    def _work_schedules(self, users, now, uses_hours=True, profiles=None, until=None):
+    def _work_schedules(
+        self, users, now, uses_hours=True, profiles=None, until=None, faults=None
+    ):
         """One :class:`WorkSchedule` per user from resource, in two queries.
 
         A user without working hours (no resource or no calendar) is treated as
         always on. Nothing is read when no rule uses working hours. Read in SQL:
         through the ORM, resources, calendars, attendances and time off cost
-        seven queries for a lead arriving alone.
+        seven queries for a lead arriving alone. A calendar that cannot be
+        read is recorded in ``faults`` (``{user id: (code, value)}``) when
+        given, else raises.
         """
         if profiles is None:
             tz_of = {user.id: user.tz for user in users.with_context(active_test=False)}
@@ -523,9 +695,19 @@ class CrmRoutingFacts(models.AbstractModel):
         for user_id, resource_id, resource_tz, calendar_id, calendar_tz, days in rows:
             if not calendar_id:
                 continue
+            tz = tz_of.get(user_id) or resource_tz or calendar_tz or "UTC"
+            try:
+                if not _valid_tz(tz):
+                    raise ValueError(tz)
+                attendances = tuple(self._attendance(day) for day in days)
+            except (TypeError, ValueError) as exc:
+                if faults is None:
+                    raise
+                faults.setdefault(user_id, ("calendar", str(exc)[:80]))
+                continue
             schedules[user_id] = WorkSchedule(
-                tz=tz_of.get(user_id) or resource_tz or calendar_tz or "UTC",
-                attendances=tuple(self._attendance(day) for day in days),
+                tz=tz,
+                attendances=attendances,
                 leaves=tuple(sorted(personal[resource_id] + general[calendar_id])),
             )
         return schedules
@@ -610,31 +792,82 @@ class CrmRoutingFacts(models.AbstractModel):
             owners[lead.id] = found
         return owners
 
-    def _previous_owners(self, leads):
-        """Everyone who already had each lead (never give it back to them)."""
+    def _previous_owners(self, leads, event):
+        """Who may not get each lead (back), since a manager last gave it out
+        by hand: for a reassignment, everyone who already had it; for any
+        other routing (the queue, Route now), the people a missed deadline
+        took it from. So a lead taken from someone who let it go cold never
+        comes back to them through the queue."""
+        stored = [
+            lead.id
+            for lead in leads
+            if isinstance(lead.id, int) and lead.routing_state != "none"
+        ]
+        if not stored:
+            return {}
         self.env["crm.routing.log"].flush_model()
         self.env.cr.execute(
             SQL(
-                """SELECT lead_id, array_agg(DISTINCT uid) FROM (
-                       SELECT lead_id, user_id AS uid FROM crm_routing_log
-                        WHERE lead_id = ANY(%s) AND user_id IS NOT NULL
-                       UNION ALL
-                       SELECT lead_id, previous_user_id FROM crm_routing_log
-                        WHERE lead_id = ANY(%s) AND previous_user_id IS NOT NULL
-                   ) owners GROUP BY lead_id""",
-                leads.ids,
-                leads.ids,
+                """SELECT lead_id, event, user_id, previous_user_id,
+                          details ? 'trigger'
+                     FROM crm_routing_log
+                    WHERE lead_id = ANY(%s)
+                 ORDER BY lead_id, id""",
+                stored,
             )
         )
-        previous = {lead_id: set(uids) for lead_id, uids in self.env.cr.fetchall()}
+        had, taken = defaultdict(set), defaultdict(set)
+        for lead_id, log_event, uid, previous, by_sweep in self.env.cr.fetchall():
+            if log_event == "manual":
+                had[lead_id], taken[lead_id] = {uid} - {None}, set()
+                continue
+            had[lead_id].update({uid, previous} - {None})
+            if by_sweep and previous:
+                taken[lead_id].add(previous)
+        if event != "reassign":
+            return {lead_id: people for lead_id, people in taken.items() if people}
         for lead in leads.filtered("user_id"):
-            previous.setdefault(lead.id, set()).add(lead.user_id.id)
-        return previous
+            had[lead.id].add(lead.user_id.id)
+        return dict(had)
 
 
-@contextmanager
-def _same(cr):
-    yield cr, False
+class LiveSession:
+    """Inside routing's critical section: records what the engine decided
+    (claims and rotation memory) on the cursor that holds the locks."""
+
+    def __init__(self, model, cr, xid, facts):
+        self.model, self.cr, self.xid, self.facts = model, cr, xid, facts
+
+    def record(self, result):
+        env = self.model.env
+        facts = self.facts
+        if self.xid:
+            env["crm.routing.claim"]._insert(
+                self.cr,
+                self.xid,
+                [
+                    (decision.lead_id, decision.user_id)
+                    for decision in result.decisions
+                    if decision.write and isinstance(decision.lead_id, int)
+                ],
+                facts.now,
+            )
+        changed = {
+            rule_id: new
+            for rule_id, new in result.state.items()
+            if new != (facts.state.get(rule_id) or {"served": {}, "pass": {}})
+        }
+        env["crm.routing.rotation"]._insert(self.cr, self.xid, changed)
+
+
+@functools.cache
+def _valid_tz(name):
+    """Whether ``name`` is a time zone Python knows (``zoneinfo``)."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        return False
+    return True
 
 
 def _stored_ids(records):

@@ -137,7 +137,7 @@ class CrmRoutingSweeper(models.AbstractModel):
             done += len(ids)
             self._end_batch(auto_commit, done, total - done)
         self.env["ir.cron"]._notify_progress(done=done, remaining=0)
-        self.env["crm.routing.rotation"]._prune()
+        self.env["crm.routing.facts"]._housekeeping()
         if done:
             _logger.info("Lead routing: %s overdue leads processed", done)
         return done
@@ -185,7 +185,7 @@ class CrmRoutingSweeper(models.AbstractModel):
         """
         before = {lead.id: lead.user_id for lead in leads}
         triggers = {lead.id: self._overdue_trigger(lead) for lead in leads}
-        self.env["crm.routing.dispatcher"]._route(
+        decisions = self.env["crm.routing.dispatcher"]._route(
             leads,
             event="reassign",
             now=now,
@@ -198,6 +198,32 @@ class CrmRoutingSweeper(models.AbstractModel):
             lambda recs: self._notify_reassigned(recs, before, triggers),
             self._log_failure,
         )
+        self._escalate_dead_ends(leads, decisions, now)
+
+    def _escalate_dead_ends(self, leads, decisions, now):
+        """Leads nobody may take any more (everyone who could already had
+        them): escalated as their rule says, instead of waiting for ever."""
+        dead = {
+            decision.lead_id
+            for decision in decisions
+            if not decision.user_id
+            and decision.candidates
+            and all(
+                verdict.reason == "previous_owner"
+                for verdict in decision.candidates
+                if not verdict.eligible
+            )
+            and not any(verdict.eligible for verdict in decision.candidates)
+        }
+        stuck = leads.filtered(
+            lambda lead: lead.id in dead and lead.routing_rule_id.active
+        )
+        if stuck:
+            self.env["crm.routing.dispatcher"]._isolated(
+                stuck,
+                lambda recs: self._escalate(recs, now, code="escalate_dead_end"),
+                self._log_failure,
+            )
 
     def _reassignment_text(self, lead, previous, trigger, names, tr):
         why = " ".join(explain.trigger_sentences(trigger, names, tr))
@@ -286,7 +312,7 @@ class CrmRoutingSweeper(models.AbstractModel):
                 return user
         return self.env["res.users"]
 
-    def _escalate(self, leads, now):
+    def _escalate(self, leads, now, code="escalate"):
         """Leads reassigned too often without a first contact go to a leader.
 
         The log line is the explanation (rendered when read); the chatter note
@@ -300,7 +326,7 @@ class CrmRoutingSweeper(models.AbstractModel):
             details = {
                 "v": 2,
                 "event": "escalate",
-                "code": "escalate" if target else "escalate_nobody",
+                "code": code if target else "escalate_nobody",
                 "rule_id": rule.id,
                 "user_id": target.id or None,
                 "params": {
@@ -415,7 +441,9 @@ class CrmRoutingSweeper(models.AbstractModel):
             seen = set()
             while ids := self._lock_queued(company_id, order, batch_size, seen):
                 seen.update(ids)
-                decisions = dispatcher._route(Lead.browse(ids), quiet_requeue=True)
+                batch = Lead.browse(ids)
+                decisions = dispatcher._route(batch, quiet_requeue=True)
+                self._escalate_dead_ends(batch, decisions, fields.Datetime.now())
                 assigned += sum(1 for d in decisions if d.user_id)
                 done += len(ids)
                 # ``remaining`` is unknown until the queue is empty; the loop

@@ -6,13 +6,13 @@ each decision from the pure engine. Everything is written in bulk, a fixed
 number of statements per batch however many leads and salespeople it holds.
 """
 
-import json
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.tools import SQL
 
 from ..routing.messages import _lt
+from .crm_lead import ROUTING_WRITES, TOUCH_STATES
+from .crm_routing_dispatcher import DATABASE_ERRORS, CandidateFault
 
 ACTIVITY_SUMMARY = _lt("New lead: contact it before %(deadline)s")
 ACTIVITY_SUMMARY_NO_DEADLINE = _lt("New lead: contact it")
@@ -27,14 +27,21 @@ TEAM_DEPENDENT = (
 )
 
 
+def _short(exc):
+    """An error in a few words, for the log's reason."""
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else exc.__class__.__name__)[:120]
+
+
 class CrmRoutingWriter(models.AbstractModel):
     _name = "crm.routing.writer"
     _description = "Lead Routing Writer"
 
     @api.model
     def _apply(
-        self, facts, result, *, trigger=None, track=True, notify=True, new=False
-    ):
+        self, facts, result, *, trigger=None, track=True, notify=True, new=False,
+        careful=False,
+    ):  # fmt: skip
         """Write ``result`` (the engine's) for ``facts`` (``crm.routing.facts``).
 
         ``trigger``: why routing ran, stored with each decision (a missed
@@ -42,6 +49,9 @@ class CrmRoutingWriter(models.AbstractModel):
         new leads and for the sweep, which posts its own note). ``notify``:
         Odoo's "You have been assigned" message to new owners. ``new``: the
         leads were just created (no previous salesperson in the log).
+        ``careful``: write owner by owner, each in a savepoint, and raise
+        ``CandidateFault`` naming the owners whose writes failed (after a
+        first attempt failed; see ``crm.routing.dispatcher._attempt``).
         """
         # The company explicitly: Odoo's company checks on the writes below
         # would otherwise read it from the user, a query that depends on
@@ -50,7 +60,7 @@ class CrmRoutingWriter(models.AbstractModel):
         leads = {lead.id: lead for lead in facts.leads}
         rules = {rule.id: rule for rule in facts.rules}
         groups, logs, activities = defaultdict(list), [], []
-        owner_of = {}
+        owner_of, taken_from = {}, {}
         for decision in result.decisions:
             if not decision.write:
                 continue
@@ -61,7 +71,19 @@ class CrmRoutingWriter(models.AbstractModel):
                     routing_experiment_id=decision.experiment_id,
                     routing_experiment_arm=decision.arm,
                 )
-            if decision.user_id:
+            kept = (
+                decision.user_id
+                and decision.user_id == lead.user_id.id
+                and lead.routing_state in TOUCH_STATES
+                and decision.event != "reassign"
+            )
+            if kept:
+                # Route now on a lead that stays with its salesperson: their
+                # first-contact clock and to-do stay as they are.
+                vals["routing_strategy"] = decision.strategy or False
+                if decision.team_id:
+                    vals["team_id"] = decision.team_id
+            elif decision.user_id:
                 vals["routing_strategy"] = decision.strategy or False
                 vals.update(
                     user_id=decision.user_id,
@@ -84,6 +106,8 @@ class CrmRoutingWriter(models.AbstractModel):
                     else "unroutable",
                     routing_deadline=False,
                 )
+            if not new and lead.user_id and lead.user_id.id != decision.user_id:
+                taken_from[lead.id] = lead.user_id.id
             groups[tuple(sorted(vals.items()))].append(lead.id)
             details = decision.to_json()
             if trigger:
@@ -102,22 +126,64 @@ class CrmRoutingWriter(models.AbstractModel):
         written = facts.leads.with_env(self.env).browse(
             [lid for ids in groups.values() for lid in ids]
         )
-        self._write_leads(written, groups, track)
         if self.env.context.get("tracking_disable"):
             # Odoo subscribes nobody then, but the assignee of an activity.
             with_activity = {lead.id for lead, _rule, _decision in activities}
             owner_of = {
                 lid: uid for lid, uid in owner_of.items() if lid in with_activity
             }
-        subscribed = self._subscribe(
-            owner_of, facts.profiles, notify, load_followers=bool(activities)
+        culprits = {}
+
+        def owners_of(items, uid_of):
+            return {uid_of(item) for item in items} - {None, False}
+
+        def each_owner(items, uid_of, func):
+            """``func`` on ``items`` at once; ``careful``: owner by owner, each
+            in a savepoint, noting whose items fail (items without an owner
+            first, at once: their failure is nobody's)."""
+            if not careful:
+                return func(items)
+            done = set()
+            ownerless = [item for item in items if not uid_of(item)]
+            if ownerless:
+                done.update(func(ownerless) or ())
+            for uid in sorted(owners_of(items, uid_of)):
+                if uid in culprits:
+                    continue
+                mine = [item for item in items if uid_of(item) == uid]
+                try:
+                    with self.env.cr.savepoint():
+                        done.update(func(mine) or ())
+                except DATABASE_ERRORS:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - this owner's fault
+                    culprits[uid] = ("delivery", _short(exc))
+            return frozenset(done)
+
+        each_owner(
+            list(groups.items()),
+            lambda item: dict(item[0]).get("user_id"),
+            lambda items: self._write_leads(written, dict(items), track),
+        )
+        subscribed = each_owner(
+            list(owner_of.items()),
+            lambda item: item[1],
+            lambda items: self._subscribe(
+                dict(items), facts.profiles, notify, load_followers=bool(activities)
+            ),
         )
         self.env["crm.routing.log"]._append(logs)
-        self._store_rotation(facts, result)
+        if taken_from:
+            activities = self._replace_todos(taken_from, activities)
         if activities:
-            self._schedule_activities(activities, facts.profiles)
-        self.env["crm.routing.facts"]._touched().update(written.ids)
-        return subscribed
+            each_owner(
+                activities,
+                lambda item: item[2].user_id,
+                lambda items: self._schedule_activities(items, facts.profiles),
+            )
+        if culprits:
+            raise CandidateFault(culprits)
+        return subscribed or frozenset()
 
     # ------------------------------------------------------------------ leads
     def _write_leads(self, leads, groups, track):
@@ -131,7 +197,7 @@ class CrmRoutingWriter(models.AbstractModel):
         """
         if not groups:
             return
-        Lead = leads.sudo().with_context(mail_notrack=not track)
+        Lead = leads.sudo().with_context(mail_notrack=not track, **{ROUTING_WRITES: True})
         same_team = leads.browse(
             [
                 lead_id
@@ -235,29 +301,31 @@ class CrmRoutingWriter(models.AbstractModel):
                 [partner_of[uid]], "mail.message_user_assigned"
             )
 
-    # ------------------------------------------------------------------ rotation
-    def _store_rotation(self, facts, result):
-        """The rules' new rotation memory: one new row per rule that moved
-        (append-only, see ``crm.routing.rotation``: inserts never conflict)."""
-        changed = {
-            rule_id: new
-            for rule_id, new in result.state.items()
-            if new != (facts.state.get(rule_id) or {"served": {}, "pass": {}})
-        }
-        if not changed:
-            return
-        ids = sorted(changed)
-        self.env.cr.execute(
-            SQL(
-                """INSERT INTO crm_routing_rotation (rule_id, state)
-                   SELECT v.rule_id, v.state
-                     FROM unnest(%s::int[], %s::jsonb[]) AS v(rule_id, state)""",
-                ids,
-                [json.dumps(changed[rule_id]) for rule_id in ids],
+    # ------------------------------------------------------------------ activities
+    def _replace_todos(self, taken_from, activities):
+        """Leads routed away from their salesperson: the routing to-do of the
+        one who lost them is cancelled, and nobody gets a second one. Returns
+        the activities still to create."""
+        todos = (
+            self.env["mail.activity"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("res_model", "=", "crm.lead"),
+                    ("res_id", "in", sorted(taken_from)),
+                    ("routing_todo", "=", True),
+                ],
+                ["res_id", "user_id"],
             )
         )
+        new_owner = {lead.id: decision.user_id for lead, _r, decision in activities}
+        stale = todos.filtered(lambda todo: new_owner.get(todo.res_id) != todo.user_id.id)
+        has = {(todo.res_id, todo.user_id.id) for todo in todos - stale}
+        stale.unlink()
+        return [
+            item for item in activities if (item[0].id, item[2].user_id) not in has
+        ]
 
-    # ------------------------------------------------------------------ activities
     def _activity_wording(self, deadline, profile):
         """``(summary, due date)`` of the "contact this lead" activity for a
         deadline (naive UTC or None), in the assignee's language and time
@@ -293,6 +361,7 @@ class CrmRoutingWriter(models.AbstractModel):
                     "user_id": decision.user_id,
                     "date_deadline": due,
                     "summary": summary,
+                    "routing_todo": True,
                 }
             )
         self.env["mail.activity"].sudo().with_context(

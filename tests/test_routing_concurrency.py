@@ -1,5 +1,4 @@
 import threading
-import time
 
 from psycopg2 import errors as pg_errors
 
@@ -87,19 +86,6 @@ class TestRoutingConcurrency(BaseCase):
                     outcome.append(("retry", attempt))
         outcome.append(("gave up", 5))
 
-    def wait_for_lock_waiter(self):
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            with self.db.cursor() as cr:
-                cr.execute(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-                if cr.fetchone()[0]:
-                    return
-            time.sleep(0.05)
-        self.fail("the second routing never waited for the first one's lock")
-
     def release_registry_lock(self):
         """Let worker threads build environments while this test runs.
 
@@ -118,6 +104,8 @@ class TestRoutingConcurrency(BaseCase):
         self.addCleanup(reacquire)
 
     def test_concurrent_creations_respect_the_open_lead_cap(self):
+        """The second routing does not wait for the first transaction to
+        commit: the first one's claim already counts against the cap."""
         self.release_registry_lock()
         hold, routed = threading.Event(), threading.Event()
         first, second = [], []
@@ -126,15 +114,16 @@ class TestRoutingConcurrency(BaseCase):
         )
         t1.start()
         self.assertTrue(routed.wait(20), "first creation did not finish routing")
-        # t1 has routed to Carla and holds routing's lock; t2 must wait for it
+        # t1 has routed to Carla and keeps its transaction open: t2 routes
+        # and commits meanwhile, without waiting for it.
         t2 = threading.Thread(target=self.create_lead, args=("concurrent 2", second))
         t2.start()
-        self.wait_for_lock_waiter()
+        t2.join(20)
+        self.assertEqual(second, [("ok", 0)], "no wait, no serialization failure")
+        self.assertEqual(first, [], "the first transaction is still open")
         hold.set()
         t1.join(20)
-        t2.join(20)
         self.assertEqual(first, [("ok", 0)])
-        self.assertEqual(second, [("ok", 0)], "no serialization failure, no retry")
         with self.db.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             leads = env["crm.lead"].search(
@@ -143,3 +132,141 @@ class TestRoutingConcurrency(BaseCase):
             self.assertEqual(leads.mapped("routing_state"), ["assigned", "queued"])
             self.assertEqual(leads[0].user_id.id, self.user)
             self.assertFalse(leads[1].user_id)
+
+    def test_a_rolled_back_routing_no_longer_holds_the_cap(self):
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            lead = env["crm.lead"].create({"name": "concurrent gone"})
+            self.assertEqual(lead.user_id.id, self.user)
+            cr.rollback()
+        outcome = []
+        self.create_lead("concurrent kept", outcome)
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            lead = env["crm.lead"].search([("name", "=", "concurrent kept")])
+            self.assertEqual(lead.user_id.id, self.user, "the cap was free again")
+
+
+@tagged("post_install", "-at_install", "crm_lead_routing")
+class TestRoutingCapsOnCommittedCursors(BaseCase):
+    """Caps and round robin on real, committed transactions, as an automated
+    action, an import or an integration creates leads: several creates in one
+    transaction (savepoints in between), one per request, and two
+    transactions at once. The test registry's shortcut (routing's counters
+    read through the test's own cursor) would hide what these check."""
+
+    NAMES = ("ann", "ben", "cid")
+
+    def setUp(self):
+        super().setUp()
+        self.db = db_connect(get_db_name())
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            env.company.routing_auto_assign = True
+            group = env.ref("sales_team.group_sale_salesman")
+            users = env["res.users"].create(
+                [
+                    {
+                        "name": f"Capped {name}",
+                        "login": f"routing_capped_{name}",
+                        "groups_id": [(6, 0, group.ids)],
+                        "routing_max_daily_leads": 2,
+                    }
+                    for name in self.NAMES
+                ]
+            )
+            self.users = users.ids
+            self.rule = (
+                env["crm.routing.rule"]
+                .create(
+                    {
+                        "name": "Capped rotation",
+                        "sequence": -1000,
+                        "strategy": "round_robin",
+                        "user_ids": [(6, 0, users.ids)],
+                        "fallback": "queue",
+                        "notify_assignee": False,
+                        "respect_working_hours": False,
+                        "sla_minutes": 0,
+                        "lead_domain": "[('name', '=like', 'capped%')]",
+                    }
+                )
+                .id
+            )
+            cr.commit()  # pylint: disable=invalid-commit
+        self.addCleanup(self.cleanup)
+
+    def cleanup(self):
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["crm.lead"].with_context(active_test=False).search(
+                [("name", "=like", "capped%")]
+            ).unlink()
+            env["crm.routing.rule"].browse(self.rule).unlink()
+            env["res.users"].browse(self.users).unlink()
+            env.company.routing_auto_assign = False
+            cr.commit()  # pylint: disable=invalid-commit
+
+    release_registry_lock = TestRoutingConcurrency.release_registry_lock
+
+    def outcome(self):
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            leads = env["crm.lead"].search([("name", "=like", "capped%")], order="id")
+            return [lead.user_id.id or None for lead in leads]
+
+    def assertCapsHeld(self, owners, created=9):
+        self.assertEqual(len(owners), created)
+        for uid in self.users:
+            self.assertEqual(owners.count(uid), 2, "each reached the cap of 2")
+        self.assertEqual(owners.count(None), created - 6, "the rest is queued")
+
+    def test_nine_creates_in_one_transaction_spread_and_stop_at_the_caps(self):
+        with self.db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            for i in range(9):
+                with cr.savepoint():
+                    env["crm.lead"].create({"name": f"capped {i}"})
+                env.flush_all()
+            cr.commit()  # pylint: disable=invalid-commit
+        owners = self.outcome()
+        self.assertCapsHeld(owners)
+        self.assertEqual(len(set(owners[:3])), 3, "round robin: three people first")
+
+    def test_nine_requests_spread_and_stop_at_the_caps(self):
+        for i in range(9):
+            with self.db.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+                env["crm.lead"].create({"name": f"capped {i}"})
+                cr.commit()  # pylint: disable=invalid-commit
+        owners = self.outcome()
+        self.assertCapsHeld(owners)
+        self.assertEqual(len(set(owners[:3])), 3, "round robin: three people first")
+
+    def test_two_transactions_at_once_share_the_caps(self):
+        self.release_registry_lock()
+        turns = [threading.Event() for _i in range(10)]
+        errors = []
+
+        def create(offset):
+            try:
+                with self.db.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+                    for i in range(offset, 10, 2):
+                        if i:
+                            turns[i - 1].wait(20)
+                        env["crm.lead"].create({"name": f"capped {i}"})
+                        turns[i].set()
+                    turns[9].wait(20)
+                    cr.commit()  # pylint: disable=invalid-commit
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=create, args=(n,)) for n in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertEqual(errors, [])
+        owners = self.outcome()
+        self.assertCapsHeld(owners, created=10)

@@ -79,7 +79,7 @@ class TestRoutingFaults(RoutingCase):
             "terminating connection due to administrator command"
         )
         with (
-            patch.object(CrmRoutingFacts, "_live_counters", side_effect=cut),
+            patch.object(CrmRoutingFacts, "_read_counters", side_effect=cut),
             self.assertRaises(psycopg2.OperationalError),
             self.env.cr.savepoint(),
         ):
@@ -92,7 +92,7 @@ class TestRoutingFaults(RoutingCase):
         self.make_rule()
         with (
             patch.object(
-                CrmRoutingFacts, "_live_counters", side_effect=ValueError("bug")
+                CrmRoutingFacts, "_read_counters", side_effect=ValueError("bug")
             ),
             self.assertLogs(
                 "odoo.addons.crm_lead_routing.models.crm_routing_dispatcher", "ERROR"

@@ -50,12 +50,27 @@ def bench_cursor(args):
             yield cr
         finally:
             cr.rollback()
-    _db, dsn = connection_info_for(args.db)
+    vacuum(args.db)
+
+
+def vacuum(db):
+    """Forget what rolled-back routings left behind (their claims, the
+    rotation memory of rules that were never committed), then VACUUM ``db``
+    (outside any transaction)."""
+    _db, dsn = connection_info_for(db)
     cnx = psycopg2.connect(**dsn)
     try:
         cnx.autocommit = True
-        with cnx.cursor() as vacuum:
-            vacuum.execute("VACUUM")
+        with cnx.cursor() as cur:
+            cur.execute(
+                "DELETE FROM crm_routing_claim"
+                " WHERE pg_visible_in_snapshot(xid, pg_current_snapshot())"
+            )
+            cur.execute(
+                "DELETE FROM crm_routing_rotation"
+                " WHERE rule_id NOT IN (SELECT id FROM crm_routing_rule)"
+            )
+            cur.execute("VACUUM")
     finally:
         cnx.close()
 

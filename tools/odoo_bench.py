@@ -50,7 +50,7 @@ PROFILED = (
     ("  read the facts", "crm_routing_facts.py", "_gather", None),
     ("    rule filters on the leads", "crm_routing_facts.py", "_match_domains", None),
     ("    salespeople's profiles", "crm_routing_facts.py", "_profiles", None),
-    ("    open leads and daily counts", "crm_routing_facts.py", "_live_counters", None),
+    ("    open leads and daily counts", "crm_routing_facts.py", "_read_counters", None),
     ("    working hours and time off", "crm_routing_facts.py", "_work_schedules", None),
     ("    account owners", "crm_routing_facts.py", "_account_owners", None),
     ("  the engine decides", "engine.py", "route_batch", None),
@@ -63,7 +63,7 @@ PROFILED = (
     ),
     ("    routing log lines", "crm_routing_log.py", "_append", None),
     ("    followers", "crm_routing_writer.py", "_subscribe", None),
-    ("    rotation memory", "crm_routing_writer.py", "_store_rotation", None),
+    ("    claims and rotation memory", "crm_routing_facts.py", "record", None),
     (
         "    first-contact activities",
         "crm_routing_writer.py",
