@@ -21,6 +21,7 @@
         "views/crm_routing_log_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_routing_reroute_views.xml",
+        "views/crm_routing_job_views.xml",
         "views/res_users_views.xml",
         "views/crm_routing_score_snapshot_views.xml",
         "views/crm_routing_scorecard_views.xml",

@@ -1,10 +1,13 @@
 from . import (
     crm_lead,
+    crm_routing_checks,
+    crm_routing_claim,
     crm_routing_dispatcher,
     crm_routing_experiment,
     crm_routing_explainer,
     crm_routing_facts,
     crm_routing_fairness,
+    crm_routing_job,
     crm_routing_log,
     crm_routing_preview,
     crm_routing_report,
@@ -23,5 +26,6 @@ from . import (
     mail_activity,
     res_company,
     res_config_settings,
+    res_partner,
     res_users,
 )

@@ -33,14 +33,16 @@ AVAILABILITY = [
     ("now", "As now"),
     ("at_creation", "As at each lead's creation"),
 ]
-STATES = [("draft", "Draft"), ("done", "Done")]
+STATES = [("draft", "Draft"), ("running", "Running"), ("done", "Done")]
+# Past this many leads a replay runs in the background (``crm.routing.job``).
+INLINE_LEADS = 5000
 DEFAULT_DAYS = 30
 
 
 class CrmRoutingSimulation(models.Model):
     _name = "crm.routing.simulation"
     _description = "Lead Routing What-if Replay"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "crm.routing.input.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -94,6 +96,8 @@ class CrmRoutingSimulation(models.Model):
         readonly=True,
     )
     lead_count = fields.Integer(string="Leads Replayed", readonly=True)
+    job_id = fields.Many2one("crm.routing.job", string="Background Job", readonly=True)
+    job_progress = fields.Float(related="job_id.progress", string="Progress (%)")
     assigned_count = fields.Integer(string="Assigned", readonly=True)
     queued_count = fields.Integer(string="Queued", readonly=True)
     unroutable_count = fields.Integer(string="Unroutable", readonly=True)
@@ -166,15 +170,52 @@ class CrmRoutingSimulation(models.Model):
             sim._check_lead_domain()
             sim._check_period()
             sim._check_rules()
+            if len(self) == 1 and sim._leads_count() > INLINE_LEADS:
+                return sim._run_in_background()
             sim._run()
         return True
+
+    def _leads_count(self):
+        start = datetime.combine(self.date_from, time.min)
+        end = datetime.combine(self.date_to + timedelta(days=1), time.min)
+        return (
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            .search_count(
+                [
+                    *parse_lead_domain(self.lead_domain),
+                    ("create_date", ">=", start),
+                    ("create_date", "<", end),
+                ]
+            )
+        )
+
+    def _run_in_background(self):
+        """A long replay runs as a job; its form shows the progress."""
+        self.ensure_one()
+        job = self.env["crm.routing.job"]._start_replay(self)
+        self.write({"state": "running", "job_id": job.id})
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("What-if replay"),
+                "message": _(
+                    "This replay runs in the background: its form shows how far "
+                    "it got, and your Inbox tells you when it is done."
+                ),
+                "type": "info",
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _leads(self):
         """The leads to replay, oldest first: only those the manager can read
         (record rules, allowed companies), won, lost and archived included."""
         start = datetime.combine(self.date_from, time.min)
         end = datetime.combine(self.date_to + timedelta(days=1), time.min)
-        domain = parse_lead_domain(self.env, self.lead_domain)
+        domain = parse_lead_domain(self.lead_domain)
         return (
             self.env["crm.lead"]
             .with_context(active_test=False)
@@ -184,9 +225,12 @@ class CrmRoutingSimulation(models.Model):
             )
         )
 
-    def _run(self):
+    def _run(self, job=None):
+        """Replay now; ``job``: the background job to report progress to."""
         self.ensure_one()
         leads = self._leads()
+        if job:
+            job._set_progress(0, total=len(leads))
         Facts = self.env["crm.routing.facts"]
         all_leads, all_decisions, all_rules, candidates = [], [], {}, {}
         decided = {}
@@ -212,7 +256,7 @@ class CrmRoutingSimulation(models.Model):
                 live=False,
                 until=company_leads[-1].create_date if at_creation else None,
             )
-            result = self._replay(facts, company_leads, now, at_creation)
+            result = self._replay(facts, company_leads, now, at_creation, job)
             for lead, decision in zip(company_leads, result.decisions, strict=True):
                 decided[lead.id] = (lead, decision)
             all_leads += facts.engine_leads
@@ -224,7 +268,7 @@ class CrmRoutingSimulation(models.Model):
         )
         self._store(leads, decided, summary)
 
-    def _replay(self, facts, leads, now, at_creation):
+    def _replay(self, facts, leads, now, at_creation, job=None):
         """The engine's decisions for ``leads``, as if each were new: nobody
         owns them yet, and the loads they add to their owners today are left
         out (the replay hands them out again)."""
@@ -269,6 +313,8 @@ class CrmRoutingSimulation(models.Model):
 
         def progress(done, total):
             _logger.info("What-if replay %s: %s of %s leads", self.id, done, total)
+            if job:
+                job._set_progress(done, total=total)
 
         # Rotation memory starts empty: what it was at the start of the period
         # is not kept (only its newest state is).
@@ -438,34 +484,43 @@ class CrmRoutingSimulation(models.Model):
 
     # ------------------------------------------------------------------ apply
     def action_apply_rules(self):
-        """Make the simulated rules the live ones: activate those that are
-        archived, archive the company's other active rules, and say in the
-        chatter who did it."""
+        """Make the simulated rules the live ones for this company: activate
+        its rules that are archived, archive its other active rules, and say
+        in the chatter who did it.
+
+        Only the company's own rules change: a rule without company serves
+        other companies too, so it is left as it is (the note says so).
+        """
         self.ensure_one()
         self._check_rules()
         Rules = self.env["crm.routing.rule"]
+        company = self.company_id
+        own = self.rule_ids.filtered(lambda rule: rule.company_id == company)
+        shared = self.rule_ids - own
         others = Rules.search(
-            [
-                ("company_id", "in", [self.company_id.id, False]),
-                ("id", "not in", self.rule_ids.ids),
-            ]
+            [("company_id", "=", company.id), ("id", "not in", self.rule_ids.ids)]
         )
-        activated = self.rule_ids.filtered(lambda rule: not rule.active)
+        activated = own.filtered(lambda rule: not rule.active)
         activated.active = True
         others.active = False
         none = _("none")
-        self.message_post(
-            body=_(
-                "%(user)s applied the rules of this simulation. Activated: "
-                "%(activated)s. Archived: %(archived)s. Routing order: %(order)s.",
-                user=self.env.user.name,
-                activated=", ".join(activated.mapped("name")) or none,
-                archived=", ".join(others.mapped("name")) or none,
-                order=", ".join(
-                    self.rule_ids.sorted(lambda r: (r.sequence, r.id)).mapped("name")
-                ),
-            )
+        body = _(
+            "%(user)s applied the rules of this simulation. Activated: "
+            "%(activated)s. Archived: %(archived)s. Routing order: %(order)s.",
+            user=self.env.user.name,
+            activated=", ".join(activated.mapped("name")) or none,
+            archived=", ".join(others.mapped("name")) or none,
+            order=", ".join(
+                self.rule_ids.sorted(lambda r: (r.sequence, r.id)).mapped("name")
+            ),
         )
+        if shared:
+            body += " " + _(
+                "Left as they are, since they serve every company: %(rules)s.",
+                rules=", ".join(shared.mapped("name")),
+            )
+        # A log note needs no sender's email address (a manager may have none).
+        self._message_log(body=body)
         return True
 
     def action_view_lines(self):

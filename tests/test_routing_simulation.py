@@ -169,7 +169,11 @@ class TestRoutingSimulation(RoutingCase):
             line = lines[lead]
             self.assertEqual(
                 (line.user_id, line.rule_id, line.reason),
-                (lead.user_id, lead.routing_rule_id, self.last_log(lead).reason),
+                (
+                    lead.user_id,
+                    lead.routing_rule_id,
+                    self.last_log(lead).with_env(sim.env).reason,
+                ),
             )
 
     def test_replay_at_creation_reproduces_a_history_routed_live(self):
@@ -225,11 +229,11 @@ class TestRoutingSimulation(RoutingCase):
             name="Weighted", strategy="weighted", sequence=2,
             respect_working_hours=True,
         )  # fmt: skip
-        small = self.replay_queries(1000, rules)
-        large = self.replay_queries(5000, rules)
+        small = self.replay_queries(200, rules)
+        large = self.replay_queries(1000, rules)
         # The same queries for five times the leads, give or take the line
-        # inserts Odoo splits into batches of 1,000 rows.
-        self.assertLessEqual(large - small, 8, f"{small} vs {large} queries")
+        # inserts Odoo splits into batches.
+        self.assertLessEqual(large - small, 4, f"{small} vs {large} queries")
 
     def test_fairness_figures_of_a_constructed_case(self):
         # 4 leads to Alice by a fixed rule, 6 shared by Bob, Carol and Dave:
