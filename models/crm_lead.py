@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, ValidationError
 
 from ..routing import strategies
 from ..routing.worktime import WorkSchedule
+from .crm_routing_job import INLINE_LIMIT
 
 ROUTING_STATES = [
     ("none", "Not routed"),
@@ -33,7 +34,22 @@ PROTECTED_FIELDS = (
     "routing_first_touch_work_minutes",
     "routing_reassign_count",
     "routing_log_ids",
+    "routing_strategy",
+    "routing_experiment_id",
+    "routing_experiment_arm",
 )
+# Context key of routing's own writes of a lead's salesperson (the writer,
+# a failed routing): any other change of salesperson is made by hand.
+ROUTING_WRITES = "crm_routing_writes"
+# What the creator of a lead that routing gave to someone they cannot see
+# gets back from saving it: the lead's own name and what routing did, never
+# a record it points to (see ``web_save``).
+ROUTED_AWAY_FIELDS = ("name", "display_name", "routing_summary", "routing_state")
+# Values the creator typed, echoed back as sent (they are the caller's own).
+ECHOED_TYPES = (
+    "char", "text", "html", "selection", "integer", "float", "monetary",
+    "boolean", "date", "datetime",
+)  # fmt: skip
 
 
 class CrmLead(models.Model):
@@ -153,9 +169,16 @@ class CrmLead(models.Model):
             if not touch or not created or touch < created:
                 lead.routing_first_contact_wait = False
                 continue
+            clock = duration((touch - created).total_seconds() / 60)
+            if lead.routing_first_touch_work_minutes < 0.5:
+                lead.routing_first_contact_wait = _(
+                    "%(clock)s on the clock, all of it outside their working hours",
+                    clock=clock,
+                )
+                continue
             lead.routing_first_contact_wait = _(
                 "%(clock)s on the clock, %(working)s of working time",
-                clock=duration((touch - created).total_seconds() / 60),
+                clock=clock,
                 working=duration(lead.routing_first_touch_work_minutes),
             )
 
@@ -291,7 +314,14 @@ class CrmLead(models.Model):
         (leads created by salespeople routed, see the company setting) is shown
         to them once as saved, with its Routing tab saying who got it, instead
         of an access error: a salesperson who sees only their own leads can
-        no longer read it."""
+        no longer read it.
+
+        What comes back then is fixed, whatever the caller asked for: the
+        lead's name, what routing did and the new salesperson's name, and the
+        values the caller sent; every other field reads empty, and no related
+        record is read (the caller's specification could otherwise walk, as
+        superuser, to other companies' leads or colleagues' scores).
+        """
         if self or next_id:
             return super().web_save(vals, specification, next_id=next_id)
         lead = self.create(vals)
@@ -300,8 +330,38 @@ class CrmLead(models.Model):
         except AccessError:
             if lead.sudo().routing_state == "none":
                 raise
-            lead = lead.sudo()
+            return [lead._routing_routed_away_values(vals, specification)]
         return lead.with_context(bin_size=True).web_read(specification)
+
+    def _routing_routed_away_values(self, vals, specification):
+        """``web_read``-shaped values of a lead its creator can no longer read
+        (see :meth:`web_save`)."""
+        self.ensure_one()
+        lead = self.sudo()
+        values = {"id": self.id}
+        for name in specification:
+            field = self._fields.get(name)
+            if field is None or name == "id":
+                continue
+            if name in ROUTED_AWAY_FIELDS:
+                values[name] = field.convert_to_read(lead[name], lead)
+            elif name == "user_id":
+                owner = lead.user_id
+                if owner and specification[name].get("fields"):
+                    values[name] = {"id": owner.id}
+                    if "display_name" in specification[name]["fields"]:
+                        values[name]["display_name"] = owner.name
+                else:
+                    values[name] = owner.id
+            elif field.type in ("one2many", "many2many", "properties"):
+                values[name] = []
+            elif name in vals and field.type in ECHOED_TYPES:
+                values[name] = vals[name]
+            elif field.type in ("integer", "float", "monetary"):
+                values[name] = 0
+            else:
+                values[name] = False
+        return values
 
     @api.model
     def _routing_check_protected(self, vals_list):
@@ -408,11 +468,19 @@ class CrmLead(models.Model):
 
     # ------------------------------------------------------------------ actions
     def action_route(self):
-        """Route the given leads now (managers' button and list action)."""
+        """Route the given leads now (managers' button and list action).
+
+        The notification counts what was written: each lead as it stands
+        once routing is done, not what the engine meant to do.
+        """
+        self._routing_check_manager()
         leads = self.filtered(lambda lead: lead.active and lead.probability < 100)
-        decisions = self.env["crm.routing.dispatcher"]._route(leads)
-        assigned = sum(1 for d in decisions if d.user_id)
-        queued = sum(1 for d in decisions if d.event == "queue")
+        if len(leads) > INLINE_LIMIT:
+            return self.env["crm.routing.job"]._start_route(leads)
+        self.env["crm.routing.dispatcher"]._route(leads)
+        states = leads.sudo().mapped("routing_state")
+        assigned = sum(1 for state in states if state in TOUCH_STATES)
+        queued = states.count("queued")
         other = len(leads) - assigned - queued
         skipped = len(self) - len(leads)
         parts = [_("%(count)s assigned", count=assigned)]
@@ -438,9 +506,22 @@ class CrmLead(models.Model):
             },
         }
 
+    def _routing_check_manager(self):
+        """Route now hands leads out by the rules: a sales manager's call."""
+        if not (
+            self.env.su or self.env.user.has_group("sales_team.group_sale_manager")
+        ):
+            raise AccessError(
+                _(
+                    "Only sales managers can route leads by hand. Ask one to use "
+                    "Route now, or contact the lead yourself."
+                )
+            )
+
     def action_route_confirm(self):
         """Route now from the list: several leads that already have a
         salesperson are routed only after the manager confirms."""
+        self._routing_check_manager()
         if len(self) > 1 and self.filtered("user_id"):
             wizard = self.env["crm.routing.reroute"].create(
                 {"lead_ids": [(6, 0, self.ids)]}
@@ -491,6 +572,13 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         self._routing_check_protected([vals])
+        by_hand = self.browse()
+        if "user_id" in vals and not self.env.context.get(ROUTING_WRITES):
+            by_hand = self.filtered(
+                lambda lead: lead.routing_state != "none"
+                and lead.user_id.id != (vals["user_id"] or False)
+            )
+            before = {lead.id: lead.user_id.id for lead in by_hand}
         touched = self.browse()
         if vals.get("stage_id"):
             touched = self.filtered(
@@ -502,7 +590,43 @@ class CrmLead(models.Model):
         result = super().write(vals)
         if touched:
             touched._routing_first_touch()
+        if by_hand:
+            by_hand._routing_log_by_hand(before)
         return result
+
+    def _routing_log_by_hand(self, before):
+        """A salesperson changed outside routing is in the log (who did it,
+        from whom to whom), and a manager giving a lead out by hand ends
+        what routing held against people for it (see
+        ``crm.routing.facts._previous_owners``). A queued or unroutable lead
+        given to someone is no longer waiting for routing."""
+        self.env["crm.routing.log"]._append(
+            [
+                {
+                    "lead_id": lead.id,
+                    "company_id": lead.company_id.id,
+                    "rule_id": lead.routing_rule_id.id,
+                    "user_id": lead.user_id.id,
+                    "previous_user_id": before.get(lead.id),
+                    "event": "manual",
+                    "details": {
+                        "v": 2,
+                        "event": "manual",
+                        "code": "manual",
+                        "user_id": lead.user_id.id or None,
+                        "params": {"by": self.env.uid},
+                    },
+                }
+                for lead in self.sudo()
+            ]
+        )
+        waiting = self.sudo().filtered(
+            lambda lead: lead.user_id and lead.routing_state in ("queued", "unroutable")
+        )
+        if waiting:
+            waiting.with_context(**{ROUTING_WRITES: True}).write(
+                {"routing_state": "assigned", "routing_deadline": False}
+            )
 
     def _message_auto_subscribe_followers(self, updated_values, default_subtype_ids):
         """Routing subscribes the new owners of a whole batch itself, at once.

@@ -42,7 +42,7 @@ class CrmRoutingExperiment(models.Model):
 
     _name = "crm.routing.experiment"
     _description = "Lead Routing Experiment"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "crm.routing.input.mixin"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -55,7 +55,33 @@ class CrmRoutingExperiment(models.Model):
         check_company=True,
         tracking=True,
     )
-    company_id = fields.Many2one(related="rule_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(
+        "res.company",
+        compute="_compute_company_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+        default=lambda self: self.env.company,
+        help="The rule's company; a new experiment offers the rules of yours.",
+    )
+    control_strategy = fields.Selection(
+        strategies.choices(),
+        readonly=True,
+        copy=False,
+        help="The rule's strategy when the experiment started.",
+    )
+    control_fairness_floor = fields.Float(
+        string="Control Fairness Floor (%)",
+        readonly=True,
+        copy=False,
+        help="The rule's fairness floor when the experiment started.",
+    )
+    adopt_changes = fields.Text(
+        string="On Adoption",
+        compute="_compute_adopt_changes",
+        help="What adopting the winner writes into the rule.",
+    )
     state = fields.Selection(
         STATES, default="draft", required=True, readonly=True, copy=False,
         tracking=True, index=True,
@@ -141,6 +167,79 @@ class CrmRoutingExperiment(models.Model):
     results_html = fields.Html(
         string="Results", compute="_compute_results", sanitize=True
     )
+
+    @api.depends("rule_id")
+    def _compute_company_id(self):
+        for exp in self:
+            if exp.rule_id:
+                exp.company_id = exp.rule_id.company_id
+            elif not exp.company_id:
+                exp.company_id = self.env.company
+
+    @api.depends(
+        "winner", "state", "variant_strategy", "variant_fairness_floor",
+        "variant_user_ids", "rule_id.strategy", "rule_id.fairness_floor",
+        "rule_id.user_ids",
+    )  # fmt: skip
+    @api.depends_context("lang")
+    def _compute_adopt_changes(self):
+        """Each field of the rule that adopting the winner changes, old → new."""
+        for exp in self:
+            changes = exp._adopt_values() if exp.winner == "variant" else {}
+            if exp.winner == "control":
+                exp.adopt_changes = _("Nothing: the rule keeps its settings.")
+                continue
+            rule = exp.rule_id
+            lines = []
+            for name, value in changes.items():
+                field = rule._fields[name]
+                if name == "user_ids":
+                    old = ", ".join(rule.user_ids.mapped("name")) or _("the team")
+                    new = ", ".join(exp.variant_user_ids.mapped("name"))
+                elif field.type == "selection":
+                    labels = dict(field._description_selection(self.env))
+                    old, new = labels.get(rule[name]), labels.get(value)
+                else:
+                    old, new = rule[name], value
+                lines.append(
+                    _(
+                        "%(field)s: %(old)s → %(new)s",
+                        field=field._description_string(self.env),
+                        old=old,
+                        new=new,
+                    )
+                )
+            exp.adopt_changes = "\n".join(lines) or False
+
+    def _adopt_values(self):
+        """What the variant changes, compared with the rule as it was when the
+        experiment started (the control): only that is written on adoption, so
+        a change a manager made to the rule since is kept."""
+        self.ensure_one()
+        rule = self.rule_id
+        control_strategy = self.control_strategy or rule.strategy
+        control_floor = (
+            self.control_fairness_floor
+            if self.control_strategy
+            else rule.fairness_floor
+        )
+        vals = {}
+        if self.variant_strategy != control_strategy:
+            vals["strategy"] = self.variant_strategy
+        if (
+            self.variant_strategy in ("weighted", "continuity")
+            and self.variant_fairness_floor != control_floor
+        ):
+            vals["fairness_floor"] = self.variant_fairness_floor
+        if self.variant_user_ids and set(self.variant_user_ids.ids) != set(
+            rule.user_ids.ids
+        ):
+            vals["user_ids"] = [(6, 0, self.variant_user_ids.ids)]
+        return {
+            name: value
+            for name, value in vals.items()
+            if name == "user_ids" or rule[name] != value
+        }
 
     @api.depends("rule_id")
     def _compute_variant_settings(self):
@@ -257,7 +356,12 @@ class CrmRoutingExperiment(models.Model):
                 )
             exp._check_rule_is_free()
             now = fields.Datetime.now()
-            vals = {"state": "running", "date_start": now}
+            vals = {
+                "state": "running",
+                "date_start": now,
+                "control_strategy": exp.rule_id.strategy,
+                "control_fairness_floor": exp.rule_id.fairness_floor,
+            }
             planned = exp._planned_days()
             if not exp.date_end and planned:
                 vals["date_end"] = now + timedelta(days=planned)
@@ -300,13 +404,7 @@ class CrmRoutingExperiment(models.Model):
                 )
             rule = exp.rule_id
             if exp.winner == "variant":
-                vals = {
-                    "strategy": exp.variant_strategy,
-                    "fairness_floor": exp.variant_fairness_floor,
-                }
-                if exp.variant_user_ids:
-                    vals["user_ids"] = [(6, 0, exp.variant_user_ids.ids)]
-                rule.write(vals)
+                rule.write(exp._adopt_values())
                 message = _(
                     "Adopted the variant: the rule “%(rule)s” now routes by "
                     "“%(strategy)s”. %(verdict)s",

@@ -15,6 +15,7 @@ class CrmRoutingReroute(models.TransientModel):
     """
 
     _name = "crm.routing.reroute"
+    _inherit = ["crm.routing.input.mixin"]
     _description = "Route Leads Now (confirmation)"
 
     lead_ids = fields.Many2many("crm.lead", string="Leads", readonly=True)
@@ -30,28 +31,36 @@ class CrmRoutingReroute(models.TransientModel):
     summary = fields.Text(compute="_compute_counts", string="What will happen")
 
     @api.depends("lead_ids", "include_advanced")
+    @api.depends_context("lang")
     def _compute_counts(self):
         for wizard in self:
             leads = wizard.lead_ids
             advanced = wizard.lead_ids._routing_past_first_stage()
             to_route = leads if wizard.include_advanced else leads - advanced
-            changes = wizard._changes(to_route)
+            moves = wizard._moves(to_route)
             wizard.lead_count = len(leads)
             wizard.owned_count = len(leads.filtered("user_id"))
             wizard.advanced_count = len(advanced)
-            wizard.change_count = len(changes)
+            wizard.change_count = sum(moves.values())
             lines = [
                 _(
+                    "1 of the %(total)s selected leads already has a salesperson.",
+                    total=wizard.lead_count,
+                )
+                if wizard.owned_count == 1
+                else _(
                     "%(count)s of the %(total)s selected leads already have a "
-                    "salesperson; %(changes)s would change hands now.",
+                    "salesperson.",
                     count=wizard.owned_count,
                     total=wizard.lead_count,
-                    changes=wizard.change_count,
                 )
             ]
+            lines += wizard._move_sentences(moves)
             if advanced and not wizard.include_advanced:
                 lines.append(
-                    _(
+                    _("1 lead is past the first stage and keeps its salesperson.")
+                    if len(advanced) == 1
+                    else _(
                         "%(count)s leads are past the first stage and keep their "
                         "salesperson.",
                         count=len(advanced),
@@ -59,21 +68,60 @@ class CrmRoutingReroute(models.TransientModel):
                 )
             wizard.summary = "\n".join(lines)
 
+    def _move_sentences(self, moves):
+        """What routing now will write, in the words it writes it."""
+        lines = []
+        count = moves.get("owner")
+        if count:
+            lines.append(
+                _("1 lead gets another salesperson.")
+                if count == 1
+                else _("%(count)s leads get another salesperson.", count=count)
+            )
+        count = moves.get("queued")
+        if count:
+            lines.append(
+                _("1 lead loses its salesperson and waits in the queue.")
+                if count == 1
+                else _(
+                    "%(count)s leads lose their salesperson and wait in the queue.",
+                    count=count,
+                )
+            )
+        count = moves.get("unroutable")
+        if count:
+            lines.append(
+                _("1 lead loses its salesperson: nobody can take it.")
+                if count == 1
+                else _(
+                    "%(count)s leads lose their salesperson: nobody can take them.",
+                    count=count,
+                )
+            )
+        return lines or [_("No lead changes hands.")]
+
     @api.model
-    def _changes(self, leads):
-        """Leads whose salesperson routing would change (a dry run: nothing is
-        written, the rotation memory included)."""
+    def _moves(self, leads):
+        """How many of ``leads`` routing now would give to someone else
+        (``owner``), queue or leave unassigned (a dry run: nothing is written,
+        the rotation memory included)."""
         leads = leads.filtered(lambda lead: lead.active and lead.probability < 100)
+        moves = {"owner": 0, "queued": 0, "unroutable": 0}
         if not leads:
-            return leads
-        new_owner = {
-            decision.lead_id: decision.user_id or False
-            for _facts, result in self.env["crm.routing.dispatcher"]._decide_all(leads)
-            for decision in result.decisions
-        }
-        return leads.filtered(
-            lambda lead: lead.id in new_owner and lead.user_id.id != new_owner[lead.id]
-        )
+            return moves
+        current = {lead.id: lead.user_id.id for lead in leads}
+        for _facts, result in self.env["crm.routing.dispatcher"]._decide_all(
+            leads, live=False
+        ):
+            for decision in result.decisions:
+                if not decision.write or decision.lead_id not in current:
+                    continue
+                if decision.user_id:
+                    if decision.user_id != current[decision.lead_id]:
+                        moves["owner"] += 1
+                elif current[decision.lead_id]:
+                    moves["queued" if decision.event == "queue" else "unroutable"] += 1
+        return moves
 
     def action_confirm(self):
         self.ensure_one()

@@ -5,14 +5,16 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.safe_eval import datetime as safe_datetime
-from odoo.tools.safe_eval import dateutil, safe_eval, time
 
 from ..routing import domains, explain, fairness, strategies
 from ..routing.facts import Candidate
+from ..routing.messages import _lt
+from .res_company import MAX_SLA_MINUTES
 
+# Reassignments before a lead is escalated: more is a typo.
+MAX_REASSIGNMENTS = 100
 # The period of the fairness figures on the rule form.
 FAIRNESS_DAYS = 30
 FALLBACKS = [
@@ -22,46 +24,83 @@ FALLBACKS = [
 ]
 
 
-def domain_eval_context(env):
-    """The names a routing domain may use, as in Odoo's own filters."""
-    return {
-        "uid": env.uid,
-        "user": env.user,
-        "time": time,
-        "datetime": safe_datetime,
-        "relativedelta": dateutil.relativedelta.relativedelta,
-        "context_today": lambda: fields.Date.context_today(env.user),
-        "company_id": env.company.id,
-        "company_ids": env.companies.ids,
-    }
+# What a filter may not contain (``routing.domains.FilterError``), in words.
+NOT_LITERAL = {
+    "call": _lt("a function call"),
+    "attribute": _lt("an attribute of something"),
+    "lambda": _lt("a function"),
+    "comprehension": _lt("a generated list"),
+    "operation": _lt("a calculation or a comparison"),
+    "other": _lt("something that is not a plain value"),
+}
 
 
-def parse_lead_domain(env, domain_text):
-    """Evaluate a stored domain string into a list (empty text = match all)."""
-    if not domain_text or not domain_text.strip():
-        return []
-    domain = safe_eval(domain_text, domain_eval_context(env))
-    if not isinstance(domain, list | tuple):
-        raise ValueError("not a list")
-    return list(domain)
+def parse_lead_domain(domain_text):
+    """A stored filter as a domain list (empty text = match all).
+
+    A filter is data: its text is read as literals, never evaluated
+    (``routing.domains.parse``), so nothing a manager saves can run code
+    when routing, a list or a count reads it later, under whatever rights.
+    Raises ``routing.domains.FilterError`` for anything else.
+    """
+    return domains.parse(domain_text)
+
+
+def filter_error_text(env, exc, stored=False):
+    """Why a filter cannot be used, as a phrase in the reader's language;
+    ``stored``: of a filter that worked when it was saved."""
+    if isinstance(exc, domains.FilterError):
+        code, params = exc.code, exc.params
+        if code == "syntax":
+            return env._("it is not a complete filter (check its brackets and quotes)")
+        if code == "too_long":
+            return env._(
+                "it is longer than %(limit)s characters", limit=params.get("limit")
+            )
+        if code == "not_a_list":
+            return env._("it is not a list of conditions")
+        if code == "bad_term":
+            return env._(
+                "its element number %(term)s is not a condition of the form "
+                "(field, operator, value)",
+                term=params.get("term"),
+            )
+        if params.get("what") == "name":
+            thing = env._("the name “%(name)s”", name=params.get("name"))
+        else:
+            thing = env._(NOT_LITERAL.get(params.get("what"), NOT_LITERAL["other"]))
+        return env._(
+            "it contains %(thing)s, and a filter holds only fields, operators and "
+            "plain values (text, numbers, True, False, lists of them)",
+            thing=thing,
+        )
+    text = str(exc)
+    match = re.search(r"Invalid field (?:crm\.lead\.)?['\"]?([\w.]+)", text)
+    if match:
+        field = match.group(1).split(".")[-1]
+        if stored:
+            return env._("the field “%(field)s” no longer exists on leads", field=field)
+        return env._("the field “%(field)s” does not exist on leads", field=field)
+    return text.splitlines()[0] if text else exc.__class__.__name__
 
 
 def check_lead_domain(env, domain_text, field):
     """Raise a ValidationError naming ``field`` when the domain is not usable.
 
     Checked at save time so that a typo never surfaces later as a traceback in
-    the middle of lead creation.
+    the middle of lead creation. The filter is read as data, then searched
+    with the rights of whoever saves it.
     """
     try:
-        domain = parse_lead_domain(env, domain_text)
+        domain = parse_lead_domain(domain_text)
         env["crm.lead"].with_context(active_test=False)._search(domain)
     except Exception as exc:  # noqa: BLE001 - any failure means "unusable"
         raise ValidationError(
             env._(
-                "The filter in “%(field)s” is not a valid filter on leads: "
-                "%(error)s. Build it with the domain editor or fix the field names.",
+                "The filter in “%(field)s” cannot be used: %(problem)s. Build it "
+                "with the domain editor.",
                 field=field._description_string(env),
-                error=str(exc) or exc.__class__.__name__,
+                problem=filter_error_text(env, exc),
             )
         ) from exc
 
@@ -76,6 +115,7 @@ class CrmRoutingRule(models.Model):
     """
 
     _name = "crm.routing.rule"
+    _inherit = ["crm.routing.input.mixin"]
     _description = "Lead Routing Rule"
     _order = "sequence, id"
     _check_company_auto = True
@@ -173,6 +213,11 @@ class CrmRoutingRule(models.Model):
         "filter matches.",
     )
     shadow_warning = fields.Char(string="Warning", compute="_compute_shadowed_by")
+    skill_warning = fields.Char(
+        compute="_compute_skill_warning",
+        help="Skills that leads of this rule need and that nobody in its pool "
+        "who accepts new leads has: those leads wait in the queue.",
+    )
     filter_problem = fields.Char(
         compute="_compute_filter_problem",
         help="Why this rule's filter no longer works on leads (a field an "
@@ -202,7 +247,7 @@ class CrmRoutingRule(models.Model):
         for rule in self:
             rule.experiment_count = counts.get(rule, 0)
 
-    @api.depends_context("lang")
+    @api.depends_context("lang", "uid")
     def _compute_fairness_html(self):
         """Fairness of the last 30 days, from one grouped query."""
         since = fields.Datetime.now() - timedelta(days=FAIRNESS_DAYS)
@@ -268,42 +313,95 @@ class CrmRoutingRule(models.Model):
 
     def _fairness_table(self, summary, empty):
         """The fairness summary as a table: who, leads, share, target, gap;
-        the sentence ``empty`` when there is no summary."""
+        the sentence ``empty`` when there is no summary.
+
+        Target shares follow the scores (weighted strategies), so a reader who
+        may not see colleagues' scores gets the leads and shares only."""
         if not summary:
             return Markup("<p>{}</p>").format(empty)
         names = summary["names"]
         tr = self.env["crm.routing.explainer"]._translator()
+        hidden = self.env["crm.routing.explainer"]._hides_scores()
 
         def pct(value):
             return f"{round(value * 100, 1)}%"
 
-        head = Markup(
-            "<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
-            "</tr></thead>"
-        ).format(_("Salesperson"), _("Leads"), _("Share"), _("Target"), _("Gap"))
-        body = Markup("").join(
-            Markup(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"
-            ).format(
-                names.get(uid, ""),
-                count,
-                pct(share),
-                pct(target),
-                explain.difference(gap, "conversion", tr),
-            )  # fmt: skip
-            for uid, count, share, target, gap in summary["rows"]
+        headers = [_("Salesperson"), _("Leads"), _("Share")]
+        if not hidden:
+            headers += [_("Target"), _("Gap")]
+        head = Markup("<thead><tr>{}</tr></thead>").format(
+            Markup("").join(Markup("<th>{}</th>").format(h) for h in headers)
         )
-        gap = summary["largest_gap"]
-        caption = _(
-            "Gini coefficient %(gini)s; largest gap: %(user)s, %(gap)s from "
-            "their target share.",
-            gini=round(summary["gini"], 2),
-            user=names.get(gap[0], ""),
-            gap=explain.difference(gap[4], "conversion", tr),
-        )
+        rows = []
+        for uid, count, share, target, gap in summary["rows"]:
+            cells = [names.get(uid, ""), count, pct(share)]
+            if not hidden:
+                cells += [pct(target), explain.difference(gap, "conversion", tr)]
+            rows.append(
+                Markup("<tr>{}</tr>").format(
+                    Markup("").join(Markup("<td>{}</td>").format(c) for c in cells)
+                )
+            )
+        body = Markup("").join(rows)
+        if hidden:
+            caption = _("Gini coefficient %(gini)s.", gini=round(summary["gini"], 2))
+        else:
+            gap = summary["largest_gap"]
+            caption = _(
+                "Gini coefficient %(gini)s; largest gap: %(user)s, %(gap)s from "
+                "their target share.",
+                gini=round(summary["gini"], 2),
+                user=names.get(gap[0], ""),
+                gap=explain.difference(gap[4], "conversion", tr),
+            )
         return Markup(
             "<p>{}</p><table class='table table-sm'>{}<tbody>{}</tbody></table>"
         ).format(caption, head, body)
+
+    def action_activate(self):
+        """Start routing by the rule: a manager's deliberate step, so a rule
+        half made and left when the page saved it never takes leads. A rule
+        whose filter takes every lead asks for a filter, unless it is meant
+        as the catch-all (the last rule)."""
+        for rule in self:
+            rule._check_lead_domain()
+            if domains.is_empty(rule.lead_domain) and rule._rules_after():
+                raise UserError(
+                    _(
+                        "“%(rule)s” has no filter, so it would take every lead "
+                        "before %(later)s: choose the leads it applies to in "
+                        "“%(field)s”, or move it to the end of the list to make it "
+                        "the catch-all.",
+                        rule=rule.name,
+                        later=", ".join(f"“{r.name}”" for r in rule._rules_after()[:3]),
+                        field=rule._fields["lead_domain"]._description_string(
+                            self.env
+                        ),
+                    )
+                )
+        self.active = True
+        return True
+
+    def action_deactivate(self):
+        self.active = False
+        return True
+
+    def _rules_after(self):
+        """The company's active rules tried after this one."""
+        self.ensure_one()
+        return self.search(
+            [
+                ("active", "=", True),
+                ("id", "!=", self.id),
+                ("company_id", "in", [self.company_id.id, False]),
+                "|",
+                ("sequence", ">", self.sequence),
+                "&",
+                ("sequence", "=", self.sequence),
+                ("id", ">", self.id),
+            ],
+            order="sequence, id",
+        )
 
     def action_open_fairness(self):
         """Fairness over a period the manager chooses (CRM > Reporting)."""
@@ -328,7 +426,7 @@ class CrmRoutingRule(models.Model):
         Lead = self.env["crm.lead"]
         for rule in self:
             try:
-                domain = parse_lead_domain(self.env, rule.lead_domain)
+                domain = parse_lead_domain(rule.lead_domain)
                 rule.matching_lead_count = Lead.search_count(
                     domain + [("probability", "<", 100)]
                 )
@@ -347,7 +445,7 @@ class CrmRoutingRule(models.Model):
         parsed = {}
         for rule in active | self:
             try:
-                parsed[rule.id] = parse_lead_domain(self.env, rule.lead_domain)
+                parsed[rule.id] = parse_lead_domain(rule.lead_domain)
             except Exception:  # noqa: BLE001 - a broken filter covers nothing
                 parsed[rule.id] = None
         for rule in self:
@@ -361,12 +459,22 @@ class CrmRoutingRule(models.Model):
                 and (not other.company_id or other.company_id == rule.company_id)
             ]
             mine = parsed.get(rule.id)
+            impossible = domains.unsatisfiable(mine) if mine else None
             cover = (
                 domains.first_covering(mine, earlier)
-                if rule.active and mine is not None
+                if rule.active and mine is not None and not impossible
                 else None
             )
             rule.shadowed_by_id = cover
+            if impossible:
+                field = self.env["crm.lead"]._fields.get(impossible.split(".")[0])
+                rule.shadow_warning = _(
+                    "This filter can match no lead: its conditions on “%(field)s” "
+                    "contradict each other. Fix the filter in “%(applies)s”.",
+                    field=field._description_string(self.env) if field else impossible,
+                    applies=self._fields["lead_domain"]._description_string(self.env),
+                )
+                continue
             rule.shadow_warning = (
                 _(
                     "“%(rule)s” comes first and takes every lead this rule's filter "
@@ -377,6 +485,41 @@ class CrmRoutingRule(models.Model):
                 if cover
                 else False
             )
+
+    @api.depends("required_skill_ids", "user_ids", "team_id", "strategy", "active")
+    def _compute_skill_warning(self):
+        """Name the skills a lead of this rule may need that nobody in the
+        pool who takes leads has (required by the rule, or by a skill's own
+        filter): such leads can only wait."""
+        Skill = self.env["crm.routing.skill"]
+        filtered = Skill.search([]).filtered(
+            lambda skill: not domains.is_empty(skill.lead_domain)
+        )
+        pools = self.filtered("id")._pools_and_skills() if self.filtered("id") else {}
+        users = self.env["res.users"].sudo().with_context(active_test=False)
+        for rule in self:
+            pool_ids = pools.get(rule._origin.id, ((), (), None))[0]
+            if rule.strategy == "fixed_user":
+                pool_ids = rule.fixed_user_id.ids
+            people = users.browse(pool_ids).filtered(
+                lambda u: u.active and not u.share and u.routing_available
+            )
+            needed = rule.required_skill_ids.filtered("active") | filtered.filtered(
+                lambda skill, rule=rule: not skill.company_id
+                or skill.company_id == rule.company_id
+                or not rule.company_id
+            )
+            had = set(people.sudo().routing_skill_ids.skill_id.ids)
+            missing = needed.filtered(lambda skill, had=had: skill.id not in had)
+            if rule.active and people and missing:
+                rule.skill_warning = _(
+                    "Nobody in this rule's pool who accepts new leads has %(skills)s: "
+                    "leads that need it wait in the queue. Give the skill to someone "
+                    "in the pool, or add someone who has it.",
+                    skills=", ".join(f"“{name}”" for name in missing.mapped("name")),
+                )
+            else:
+                rule.skill_warning = False
 
     @api.depends("lead_domain")
     def _compute_filter_problem(self):
@@ -390,7 +533,7 @@ class CrmRoutingRule(models.Model):
         Lead = self.env["crm.lead"].with_context(active_test=False)
         for rule in self:
             try:
-                Lead._search(parse_lead_domain(self.env, rule.lead_domain))
+                Lead._search(parse_lead_domain(rule.lead_domain))
             except Exception as exc:  # noqa: BLE001 - any failure is the problem
                 rule.filter_problem = _(
                     "Routing skips this rule: %(problem)s. Fix its filter in "
@@ -477,11 +620,22 @@ class CrmRoutingRule(models.Model):
                         rule=rule.name,
                     )
                 )
-            if rule.max_reassignments < 0:
+            if rule.sla_minutes > MAX_SLA_MINUTES:
                 raise ValidationError(
                     _(
-                        "Rule “%(rule)s”: Max Reassignments cannot be negative.",
+                        "Rule “%(rule)s”: First Contact Within is at most %(max)s "
+                        "minutes (30 days); use 0 for no deadline.",
                         rule=rule.name,
+                        max=MAX_SLA_MINUTES,
+                    )
+                )
+            if not 0 <= rule.max_reassignments <= MAX_REASSIGNMENTS:
+                raise ValidationError(
+                    _(
+                        "Rule “%(rule)s”: Max Reassignments is a number between 0 "
+                        "and %(max)s.",
+                        rule=rule.name,
+                        max=MAX_REASSIGNMENTS,
                     )
                 )
 
@@ -551,14 +705,7 @@ class CrmRoutingRule(models.Model):
     @api.model
     def _filter_problem(self, exc):
         """Why a filter no longer works on leads, in words a manager reads."""
-        text = str(exc)
-        match = re.search(r"Invalid field (?:crm\.lead\.)?['\"]?([\w.]+)", text)
-        if match:
-            return _(
-                "the field “%(field)s” no longer exists on leads",
-                field=match.group(1).split(".")[-1],
-            )
-        return text.splitlines()[0] if text else exc.__class__.__name__
+        return filter_error_text(self.env, exc, stored=True)
 
     @api.model
     def _routing_candidate_ids(self):
@@ -605,7 +752,7 @@ class CrmRoutingRule(models.Model):
     def action_view_matching_leads(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_all_leads")
-        action["domain"] = parse_lead_domain(self.env, self.lead_domain) + [
+        action["domain"] = parse_lead_domain(self.lead_domain) + [
             ("probability", "<", 100)
         ]
         action["context"] = {"active_test": True}

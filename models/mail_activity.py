@@ -1,10 +1,18 @@
-from odoo import models
+from odoo import fields, models
 
 
 class MailActivity(models.Model):
-    """An activity on a routed lead marked done by its assignee is a first contact."""
+    """An activity on a routed lead marked done by its assignee is a first
+    contact; routing's own "contact this lead" to-dos are marked, so that a
+    lead routed to someone else takes its to-do away from who lost it."""
 
     _inherit = "mail.activity"
+
+    routing_todo = fields.Boolean(
+        string="Routing To-do",
+        readonly=True,
+        help="Planned by lead routing for the salesperson who got the lead.",
+    )
 
     def _action_done(self, feedback=False, attachment_ids=None):
         lead_ids = {

@@ -96,7 +96,7 @@ class TestRoutingLeadScreen(RoutingCase):
         wizard = self.env["crm.routing.reroute"].browse(action["res_id"])
         self.assertEqual(wizard.owned_count, 3)
         self.assertEqual(wizard.change_count, 3)
-        self.assertIn("3 would change hands", wizard.summary)
+        self.assertIn("3 leads get another salesperson.", wizard.summary)
         # The dry run wrote nothing.
         self.assertEqual(leads.mapped("user_id"), self.carol)
         wizard.action_confirm()
