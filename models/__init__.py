@@ -18,6 +18,8 @@ from . import (
     crm_routing_simulation_line,
     crm_routing_skill,
     crm_routing_sweeper,
+    crm_routing_target,
+    crm_routing_target_snapshot,
     crm_routing_user_skill,
     crm_routing_writer,
     mail_activity,
