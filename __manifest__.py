@@ -28,6 +28,7 @@
         "views/crm_routing_report_views.xml",
         "views/crm_routing_fairness_views.xml",
         "views/crm_routing_target_views.xml",
+        "views/crm_routing_capacity_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_lead_routing_menus.xml",
     ],

@@ -1,5 +1,7 @@
 from . import (
     crm_lead,
+    crm_routing_capacity,
+    crm_routing_capacity_line,
     crm_routing_dispatcher,
     crm_routing_experiment,
     crm_routing_explainer,

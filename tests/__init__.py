@@ -1,5 +1,6 @@
 from . import (
     test_routing_analysis,
+    test_routing_capacity,
     test_routing_concurrency,
     test_routing_create,
     test_routing_data_model,
