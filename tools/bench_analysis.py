@@ -31,8 +31,8 @@ TARGET_SECONDS = 1.0
 RULES_BY_MONTH = (["rule_id"], ["create_date:month"])
 
 
-def insert_routed_leads(env, users, rules, n, now):
-    """``n`` routed leads, one every few seconds back to 90 days ago."""
+def insert_routed_leads(env, users, rules, n, now, days=90):
+    """``n`` routed leads, one every few seconds back to ``days`` days ago."""
     sources = env["utm.source"].search([], limit=3).ids or [None]
     env.flush_all()
     env.cr.execute(
@@ -61,8 +61,8 @@ def insert_routed_leads(env, users, rules, n, now):
                    ts, ts, %(uid)s, %(uid)s
               FROM (
                     SELECT g, mod(g, 10) AS kind,
-                           %(now)s - (g::bigint * 90 * 86400 / %(n)s) * interval '1 second'
-                               AS ts
+                           %(now)s - (g::bigint * %(days)s * 86400 / %(n)s)
+                                     * interval '1 second' AS ts
                       FROM generate_series(1, %(n)s) AS g
                    ) AS src
             """,
@@ -75,6 +75,7 @@ def insert_routed_leads(env, users, rules, n, now):
             n_sources=len(sources),
             now=now,
             n=n,
+            days=days,
             uid=env.uid,
         )
     )
