@@ -43,6 +43,12 @@ CHANNEL_FIELDS = {"source": "source_id", "medium": "medium_id"}
 NAMED_HOURS = 10
 
 
+def one_decimal(value):
+    """A figure as the summary writes it (no string literal in a ``_()``
+    call: Odoo's exporter would not see the sentence)."""
+    return f"{value:.1f}"
+
+
 @dataclass
 class Figures:
     """Everything the form and the lines show, computed once."""
@@ -282,7 +288,8 @@ class CrmRoutingCapacity(models.TransientModel):
             ._fields["weekday"]
             ._description_selection(self.env)
         )
-        return _("%(day)s %(hour)s", day=days[str(day)], hour=f"{hour:02d}:00")
+        clock = f"{hour:02d}:00"
+        return _("%(day)s %(hour)s", day=days[str(day)], hour=clock)
 
     def _day(self, moment, tz, end=False):
         """The local date of a naive UTC moment (the day before, for an end)."""
@@ -302,7 +309,7 @@ class CrmRoutingCapacity(models.TransientModel):
                 weeks=figures.weeks,
                 tz=figures.tz,
                 leads=figures.leads,
-                per_week=f"{figures.leads / figures.weeks:.1f}",
+                per_week=one_decimal(figures.leads / figures.weeks),
             )
         ]
         if not figures.per_person_from_history:
@@ -310,7 +317,7 @@ class CrmRoutingCapacity(models.TransientModel):
                 _(
                     "One salesperson takes %(load)s leads an hour and keeps the "
                     "first-contact deadline (your figure).",
-                    load=f"{figures.per_person:.1f}",
+                    load=one_decimal(figures.per_person),
                 )
             )
         elif figures.per_person:
@@ -319,7 +326,7 @@ class CrmRoutingCapacity(models.TransientModel):
                     "One salesperson took up to %(load)s leads an hour and kept the "
                     "first-contact deadline (the busiest hour with at most 10%% of "
                     "its deadlines missed).",
-                    load=f"{figures.per_person:.1f}",
+                    load=one_decimal(figures.per_person),
                 )
             )
         else:
@@ -332,17 +339,18 @@ class CrmRoutingCapacity(models.TransientModel):
                 )
             )
         if uncovered:
+            hours = [
+                _(
+                    "%(hour)s (%(leads)s a week)",
+                    hour=self._hour_name(bucket),
+                    leads=one_decimal(leads),
+                )
+                for bucket, leads in uncovered[:NAMED_HOURS]
+            ]
             paragraphs.append(
                 _(
                     "Hours with leads and nobody on shift: %(hours)s.",
-                    hours=self._join(
-                        _(
-                            "%(hour)s (%(leads)s a week)",
-                            hour=self._hour_name(bucket),
-                            leads=f"{leads:.1f}",
-                        )
-                        for bucket, leads in uncovered[:NAMED_HOURS]
-                    ),
+                    hours=self._join(hours),
                 )
             )
         else:
@@ -353,22 +361,23 @@ class CrmRoutingCapacity(models.TransientModel):
             end=self._day(figures.next_until, figures.tz, end=True),
         )
         if short:
+            hours = [
+                _(
+                    "%(hour)s: %(expected)s leads expected, %(scheduled)s "
+                    "scheduled, %(needed)s needed",
+                    hour=self._hour_name(row.bucket),
+                    expected=one_decimal(row.expected),
+                    scheduled=one_decimal(row.scheduled),
+                    needed=row.needed if row.needed is not None else 1,
+                )
+                for row in short[:NAMED_HOURS]
+            ]
             paragraphs.append(
                 _(
                     "Next week (%(week)s), more people are needed to keep the "
                     "first-contact deadline: %(hours)s.",
                     week=week,
-                    hours=self._join(
-                        _(
-                            "%(hour)s: %(expected)s leads expected, %(scheduled)s "
-                            "scheduled, %(needed)s needed",
-                            hour=self._hour_name(row.bucket),
-                            expected=f"{row.expected:.1f}",
-                            scheduled=f"{row.scheduled:.1f}",
-                            needed=row.needed if row.needed is not None else 1,
-                        )
-                        for row in short[:NAMED_HOURS]
-                    ),
+                    hours=self._join(hours),
                 )
             )
         else:
@@ -382,7 +391,6 @@ class CrmRoutingCapacity(models.TransientModel):
         return Markup("").join(Markup("<p>%s</p>") % text for text in paragraphs)
 
     def _join(self, items):
-        items = list(items)
         text = items[0] if items else ""
         for item in items[1:]:
             text = _("%(items)s; %(item)s", items=text, item=item)
