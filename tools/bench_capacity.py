@@ -24,8 +24,8 @@ import sys
 import time
 from datetime import timedelta
 
-from bench_analysis import insert_routed_leads, timed
-from benchlib import bench_cursor, create_salespeople, parse_args, superuser_env
+from bench_analysis import insert_routed_leads, routed_salespeople, timed
+from benchlib import bench_cursor, give_working_hours, parse_args, superuser_env
 
 from odoo import fields
 
@@ -36,52 +36,22 @@ ZONES = ("Europe/Brussels", "America/New_York", "Asia/Shanghai")
 def give_office_hours(env, users, now):
     """Monday to Friday, 9-12 and 13-18, one calendar per time zone, and a
     day off for each salesperson in the last weeks."""
-    for k, tz in enumerate(ZONES):
-        calendar = env["resource.calendar"].create(
+    spans = ((9.0, 12.0, "morning"), (13.0, 18.0, "afternoon"))
+    resources = give_working_hours(
+        env, users, ZONES, spans, days=(0, 1, 2, 3, 4), name="Capacity bench"
+    )
+    env["resource.calendar.leaves"].create(
+        [
             {
-                "name": f"Capacity bench {tz}",
-                "tz": tz,
-                "attendance_ids": [(5, 0, 0)]
-                + [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": f"{day} {period}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": end,
-                            "day_period": period,
-                        },
-                    )
-                    for day in range(5)
-                    for start, end, period in (
-                        (9.0, 12.0, "morning"),
-                        (13.0, 18.0, "afternoon"),
-                    )
-                ],  # fmt: skip
+                "name": "Day off",
+                "resource_id": resource.id,
+                "calendar_id": resource.calendar_id.id,
+                "date_from": now - timedelta(days=3 + i % 50),
+                "date_to": now - timedelta(days=2 + i % 50),
             }
-        )
-        group = users[k :: len(ZONES)]
-        group.write({"tz": tz})
-        resources = env["resource.resource"].create(
-            [
-                {"name": u.name, "user_id": u.id, "calendar_id": calendar.id, "tz": tz}
-                for u in group
-            ]
-        )
-        env["resource.calendar.leaves"].create(
-            [
-                {
-                    "name": "Day off",
-                    "resource_id": resource.id,
-                    "calendar_id": calendar.id,
-                    "date_from": now - timedelta(days=3 + i % 50),
-                    "date_to": now - timedelta(days=2 + i % 50),
-                }
-                for i, resource in enumerate(resources)
-            ]
-        )
+            for i, resource in enumerate(resources)
+        ]
+    )
 
 
 def pivot(Line, capacity):
@@ -113,20 +83,7 @@ def main():
     with bench_cursor(args) as cr:
         env = superuser_env(cr, tracking_disable=True, tz="Europe/Brussels")
         now = fields.Datetime.now()
-        users = create_salespeople(env, args.users, "capacity")
-        rules = env["crm.routing.rule"].create(
-            [
-                {
-                    "name": f"Capacity bench rule {k}",
-                    "strategy": strategy,
-                    "user_ids": [(6, 0, users.ids)],
-                    "sequence": 900 + k,
-                }
-                for k, strategy in enumerate(
-                    ("round_robin", "weighted", "load_balanced", "best_match")
-                )
-            ]
-        )
+        users, rules = routed_salespeople(env, args.users, "capacity")
         give_office_hours(env, users, now)
         t0 = time.perf_counter()
         # All of them within the 8 complete weeks the report reads (the addon
