@@ -41,26 +41,6 @@ class TargetCase(RoutingCase):
             tz="UTC",
         )
 
-    def history(self, user, won=0, lost=0, revenue=1000.0, minutes=None, at=None):
-        """``won`` + ``lost`` closed leads assigned to ``user`` at ``at``."""
-        at = at or fields.Datetime.now() - timedelta(days=10)
-        leads = self.env["crm.lead"].create(
-            [
-                {
-                    "name": f"{user.name} history {i}",
-                    "user_id": user.id,
-                    "expected_revenue": revenue,
-                    "routing_assigned_at": at,
-                    "routing_first_touch_at": minutes is not None
-                    and at + timedelta(minutes=minutes),
-                }
-                for i in range(won + lost)
-            ]
-        )
-        leads[:won].action_set_won()
-        leads[won:].action_set_lost()
-        return leads
-
     def activity_done(self, user, lead, at):
         self.env["mail.message"].create(
             {
@@ -92,14 +72,14 @@ class TestRoutingTargets(TargetCase):
     def test_a_target_reads_what_the_scorecard_reads_over_the_same_window(self):
         """Measurable: the five metrics of a target over the scorecard's own
         window are the scorecard's raw values, to the last digit."""
-        self.history(self.alice, won=7, lost=5, revenue=1500.0, minutes=12)
-        leads = self.history(
+        self.closed_leads(self.alice, won=7, lost=5, revenue=1500.0, minutes=12)
+        leads = self.closed_leads(
             self.alice, won=1, lost=2, minutes=45, at=datetime(2026, 9, 1)
         )
-        self.history(self.alice, lost=3, at=datetime(2026, 6, 1))  # before both
+        self.closed_leads(self.alice, lost=3, at=datetime(2026, 6, 1))  # before both
         for k in range(4):
             self.activity_done(self.alice, leads[0], datetime(2026, 10, 5 + k, 10))
-        self.history(self.bob, won=2, lost=2, minutes=300)
+        self.closed_leads(self.bob, won=2, lost=2, minutes=300)
         self.alice.sudo().routing_satisfaction = 4.2
         self.env["crm.routing.scorer"]._recompute()
         card = self.alice.sudo().routing_score_details
@@ -120,8 +100,8 @@ class TestRoutingTargets(TargetCase):
 
     @freeze_time(NOW)
     def test_only_the_period_counts(self):
-        self.history(self.alice, won=4, at=datetime(2026, 11, 2, 9))
-        self.history(self.alice, lost=4, at=datetime(2026, 9, 2, 9))
+        self.closed_leads(self.alice, won=4, at=datetime(2026, 11, 2, 9))
+        self.closed_leads(self.alice, lost=4, at=datetime(2026, 9, 2, 9))
         target = self.target(date_from="2026-11-01", date_to="2026-11-30")
         self.assertEqual(target.current_value, 100.0)
         self.assertEqual(target.cases, 4)
@@ -136,14 +116,14 @@ class TestRoutingTargets(TargetCase):
 
     @freeze_time(NOW)
     def test_a_team_target_pools_its_members_leads(self):
-        self.history(self.alice, won=3, lost=1, minutes=10)
-        self.history(self.bob, won=1, lost=3, minutes=30)
-        self.history(self.carol, won=0, lost=4, minutes=50)
+        self.closed_leads(self.alice, won=3, lost=1, minutes=10)
+        self.closed_leads(self.bob, won=1, lost=3, minutes=30)
+        self.closed_leads(self.carol, won=0, lost=4, minutes=50)
         other = self.env["crm.team"].create({"name": "Outbound"})
         self.env["crm.team.member"].create(
             {"crm_team_id": other.id, "user_id": self.dave.id}
         )
-        self.history(self.dave, won=4, minutes=5)
+        self.closed_leads(self.dave, won=4, minutes=5)
         team = self.target(user_id=False, team_id=self.team.id, metric="conversion")
         self.assertAlmostEqual(team.current_value, 100 * 4 / 12)  # pooled, not averaged
         self.assertEqual(team.cases, 12)
@@ -155,7 +135,7 @@ class TestRoutingTargets(TargetCase):
 
     @freeze_time(NOW)
     def test_faster_first_contact_is_progress(self):
-        self.history(self.alice, won=2, minutes=30, at=datetime(2026, 11, 3, 9))
+        self.closed_leads(self.alice, won=2, minutes=30, at=datetime(2026, 11, 3, 9))
         target = self.target(metric="speed", target_value=15)
         self.assertTrue(target.lower_is_better)
         self.assertEqual(target.current_display, "30 min")
@@ -166,7 +146,7 @@ class TestRoutingTargets(TargetCase):
     @freeze_time(NOW)
     def test_revenue_is_on_track_when_the_period_gone_by_is_earned(self):
         # 1 October to 30 December: 90 days, 50 gone at the frozen moment.
-        self.history(self.alice, won=2, revenue=3000.0, at=datetime(2026, 10, 10))
+        self.closed_leads(self.alice, won=2, revenue=3000.0, at=datetime(2026, 10, 10))
         target = self.target(metric="revenue", target_value=10000, date_to="2026-12-29")
         self.assertAlmostEqual(target.progress, 60.0)
         self.assertTrue(target.on_track)  # 60 % earned, 55.6 % of the period gone
@@ -182,7 +162,7 @@ class TestRoutingTargetSuggestion(TargetCase):
         now = fields.Datetime.now()
         for back, rate in enumerate(reversed(rates), start=1):
             won = round(rate / 10)
-            self.history(
+            self.closed_leads(
                 user,
                 won=won,
                 lost=10 - won,
@@ -321,11 +301,11 @@ class TestRoutingTargetRules(TargetCase):
 class TestRoutingTargetReview(TargetCase):
     def test_a_target_is_recorded_nightly_and_keeps_its_final_figures(self):
         with freeze_time("2026-11-02 08:00:00"):
-            self.history(self.alice, won=1, lost=1, at=datetime(2026, 11, 2, 7))
+            self.closed_leads(self.alice, won=1, lost=1, at=datetime(2026, 11, 2, 7))
             target = self.target(date_from="2026-11-01", date_to="2026-11-03")
             target.with_user(self.manager).action_start()
         with freeze_time("2026-11-03 02:30:00"):
-            self.history(self.alice, won=2, at=datetime(2026, 11, 3, 1))
+            self.closed_leads(self.alice, won=2, at=datetime(2026, 11, 3, 1))
             self.Target._cron_snapshot()
         with freeze_time("2026-11-04 02:30:00"):
             self.Target._cron_snapshot()
@@ -338,7 +318,7 @@ class TestRoutingTargetReview(TargetCase):
             [("2026-11-02", 50.0, 100), ("2026-11-03", 75.0, 150)],
         )
         # What is recorded later does not change how it went.
-        self.history(self.alice, lost=6, at=datetime(2026, 11, 2, 12))
+        self.closed_leads(self.alice, lost=6, at=datetime(2026, 11, 2, 12))
         self.env.invalidate_all()
         self.assertEqual(target.current_value, 75.0)
         self.assertEqual(target.cases, 4)
@@ -350,7 +330,7 @@ class TestRoutingTargetReview(TargetCase):
 
     def test_a_period_already_over_closes_when_started(self):
         with freeze_time("2026-11-20 10:00:00"):
-            self.history(self.alice, won=3, lost=1, at=datetime(2026, 10, 10))
+            self.closed_leads(self.alice, won=3, lost=1, at=datetime(2026, 10, 10))
             target = self.target(date_from="2026-10-01", date_to="2026-10-31")
             target.with_user(self.manager).action_start()
         self.assertEqual(target.state, "done")
@@ -367,8 +347,8 @@ class TestRoutingTargetLeaderboard(TargetCase):
 
     @freeze_time(NOW)
     def test_each_running_target_gets_a_column(self):
-        self.history(self.alice, won=3, lost=1, at=datetime(2026, 11, 2))
-        self.history(self.bob, won=1, lost=3, at=datetime(2026, 11, 2))
+        self.closed_leads(self.alice, won=3, lost=1, at=datetime(2026, 11, 2))
+        self.closed_leads(self.bob, won=1, lost=3, at=datetime(2026, 11, 2))
         self.env["crm.routing.scorer"]._recompute()
         before = [
             f.get("string") for f in self.leaderboard_arch(self.manager).iter("field")
