@@ -498,13 +498,13 @@ class CrmRoutingTarget(models.Model):
         """How the suggestion was chosen, in a sentence or two."""
         fmt = self.env["crm.routing.scorecard"]._format_metric
         metric = self.metric
-        per_week = metric in target_maths.ACCUMULATING
         owner = self._owner_name()
         weeks = target_maths.HISTORY_WEEKS
-        if suggestion.method in ("trend", "average"):
+        value = fmt(metric, suggestion.value) if suggestion.value is not None else ""
+        if suggestion.method in ("trend", "capped", "average"):
             level = fmt(metric, suggestion.level)
             slope = fmt(metric, abs(suggestion.slope)).strip()
-            if per_week:
+            if metric in target_maths.ACCUMULATING:
                 level = _("%(value)s a week", value=level)
             if suggestion.method == "trend":
                 return _(
@@ -517,7 +517,22 @@ class CrmRoutingTarget(models.Model):
                     with_data=suggestion.weeks,
                     level=level,
                     slope=slope,
-                    value=fmt(metric, suggestion.value),
+                    value=value,
+                )
+            if suggestion.method == "capped":
+                return _(
+                    "From the own trend of %(owner)s over the last %(weeks)s weeks "
+                    "(%(with_data)s with data): %(level)s at the end, improving by "
+                    "%(slope)s a week. Continued to the middle of the period it "
+                    "would go past %(rule)s, so the suggestion stops there, or at "
+                    "the level already reached if that is better: %(value)s.",
+                    owner=owner,
+                    weeks=weeks,
+                    with_data=suggestion.weeks,
+                    level=level,
+                    slope=slope,
+                    rule=self._best_fifth(suggestion.group_size),
+                    value=value,
                 )
             return _(
                 "The trend of %(owner)s over the last %(weeks)s weeks goes the wrong "
@@ -526,43 +541,44 @@ class CrmRoutingTarget(models.Model):
                 owner=owner,
                 weeks=weeks,
                 slope=slope,
-                value=fmt(metric, suggestion.value),
+                value=value,
             )
         if suggestion.method == "group":
-            if self.team_id:
-                group = _("%(count)s sales teams", count=suggestion.group_size)
-            else:
-                group = _(
-                    "%(count)s comparable salespeople", count=suggestion.group_size
-                )
-            if METRICS[metric].lower_is_better:
-                rule = _(
-                    "the 20th percentile of %(group)s over the last %(weeks)s "
-                    "weeks (faster than four in five of them)",
-                    group=group,
-                    weeks=weeks,
-                )
-            else:
-                rule = _(
-                    "the 80th percentile of %(group)s over the last %(weeks)s "
-                    "weeks (what the best fifth of them achieve)",
-                    group=group,
-                    weeks=weeks,
-                )
             return _(
                 "Too little history of %(owner)s for a trend (%(with_data)s of "
                 "%(weeks)s weeks with data): %(value)s is %(rule)s.",
                 owner=owner,
                 with_data=suggestion.weeks,
                 weeks=weeks,
-                value=fmt(metric, suggestion.value),
-                rule=rule,
+                value=value,
+                rule=self._best_fifth(suggestion.group_size),
             )
         return _(
             "No history to suggest from: neither %(owner)s nor comparable colleagues "
             "have figures for this metric over the last %(weeks)s weeks. Set the "
             "target from your own judgement.",
             owner=owner,
+            weeks=weeks,
+        )
+
+    def _best_fifth(self, size):
+        """ "the 80th percentile of 5 comparable salespeople over ..."."""
+        weeks = target_maths.HISTORY_WEEKS
+        if self.team_id:
+            group = _("%(count)s sales teams", count=size)
+        else:
+            group = _("%(count)s comparable salespeople", count=size)
+        if METRICS[self.metric].lower_is_better:
+            return _(
+                "the 20th percentile of %(group)s over the last %(weeks)s "
+                "weeks (faster than four in five of them)",
+                group=group,
+                weeks=weeks,
+            )
+        return _(
+            "the 80th percentile of %(group)s over the last %(weeks)s "
+            "weeks (what the best fifth of them achieve)",
+            group=group,
             weeks=weeks,
         )
 

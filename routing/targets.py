@@ -45,7 +45,9 @@ ACCUMULATING = frozenset({"revenue"})
 class Suggestion:
     """A suggested target value and how it was chosen.
 
-    ``method``: ``trend`` (own trend, improving), ``average`` (own trend going
+    ``method``: ``trend`` (own trend, improving), ``capped`` (own trend,
+    improving past what the best fifth of the group achieve: that figure, or
+    the own level if already beyond), ``average`` (own trend going
     the wrong way: the own 12-week average), ``group`` (the group's 80th
     percentile) or ``none`` (nothing to go by; ``value`` is None).
     ``level``: where the own history stands (fitted value at its end, or the
@@ -133,6 +135,12 @@ def suggest(metric, weekly, group, period_days, weeks_ahead):
     accumulates = metric in ACCUMULATING
     lower = is_lower_better(metric)
     scale = period_days / 7.0 if accumulates else 1.0
+    known = [v for v in group if v is not None]
+    best_fifth = None  # the group's figure, per week for accumulating metrics
+    if known:
+        best_fifth = quantile(known, 1.0 - GROUP_QUANTILE if lower else GROUP_QUANTILE)
+        if accumulates:
+            best_fifth /= HISTORY_WEEKS
     with_data = [(i, v, n) for i, (v, n) in enumerate(weekly) if v is not None]
     if len(with_data) >= MIN_TREND_WEEKS:
         if accumulates:
@@ -148,6 +156,13 @@ def suggest(metric, weekly, group, period_days, weeks_ahead):
             ahead = min(max(weeks_ahead, 0.0), MAX_WEEKS_AHEAD)
             value = intercept + slope * (end + ahead)
             method = "trend"
+            # A steep trend on few cases would ask for the moon: no further
+            # than what the best fifth of the group achieve, unless the
+            # person is already there (then: hold their level).
+            if best_fifth is not None:
+                limit = min(level, best_fifth) if lower else max(level, best_fifth)
+                if (value < limit) if lower else (value > limit):
+                    value, method = limit, "capped"
         else:
             total = sum(w for _x, _y, w in points)
             value = level = sum(w * y for _x, y, w in points) / total
@@ -158,14 +173,11 @@ def suggest(metric, weekly, group, period_days, weeks_ahead):
             level=level,
             slope=slope,
             weeks=len(with_data),
+            group_size=len(known),
         )
-    known = [v for v in group if v is not None]
     if known:
-        value = quantile(known, 1.0 - GROUP_QUANTILE if lower else GROUP_QUANTILE)
-        if accumulates:
-            value = value / HISTORY_WEEKS
         return Suggestion(
-            nice_round(metric, clamp(metric, value * scale)),
+            nice_round(metric, clamp(metric, best_fifth * scale)),
             "group",
             weeks=len(with_data),
             group_size=len(known),

@@ -24,6 +24,17 @@ def test_rising_conversion_is_extrapolated_to_the_middle_of_the_period():
     assert got.weeks == 12
 
 
+def test_a_steep_trend_stops_at_what_the_best_fifth_achieve():
+    # +5 points a week from 20 %: 77.5 % now, 110 % by the period's middle;
+    # the group's best fifth convert 90 %.
+    history = weeks([20 + 5 * i for i in range(12)])
+    got = targets.suggest("conversion", history, [60, 70, 80, 90, 90], 91, 6.5)
+    assert got.method == "capped" and got.value == 90.0
+    # Already beyond the best fifth: hold the own level.
+    ahead = targets.suggest("conversion", history, [10, 15, 20], 91, 6.5)
+    assert ahead.method == "capped" and ahead.value == 77.5
+
+
 def test_a_falling_trend_asks_for_the_own_average_back():
     history = weeks([30 - i for i in range(12)])
     got = targets.suggest("conversion", history, [], 30, weeks_ahead=2)
@@ -32,7 +43,8 @@ def test_a_falling_trend_asks_for_the_own_average_back():
 
 
 def test_lower_is_better_improves_downwards():
-    # Minutes to first contact falling 2 a week is an improvement: the line
+    # Minutes to first contact falling 2 a week is an improvement (no group
+    # to stop at): the line
     # 61 - 2x (weeks counted at their middle) read 2 weeks past week 12.
     history = weeks([60 - 2 * i for i in range(12)])
     got = targets.suggest("speed", history, [], 30, weeks_ahead=2)
@@ -140,7 +152,7 @@ def test_a_suggestion_is_within_bounds_or_absent(metric, values, group, days, ah
     assert got.value >= low
     if high is not None:
         assert got.value <= high
-    assert got.method in ("trend", "average", "group")
+    assert got.method in ("trend", "capped", "average", "group")
 
 
 @given(st.sampled_from(METRICS), st.floats(0.01, 1e6), st.floats(0.01, 1e6))
