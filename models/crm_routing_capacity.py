@@ -115,6 +115,12 @@ class CrmRoutingCapacity(models.TransientModel):
         string="Hours Short of People Next Week", compute="_compute_figures"
     )
 
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        """The breadcrumb of the heat map reads "Capacity", not a record id."""
+        for report in self:
+            report.display_name = _("Capacity")
+
     @api.constrains("weeks", "per_person")
     def _check_numbers(self):
         for report in self:
