@@ -4,7 +4,7 @@
     "name": "CRM Lead Routing",
     "summary": "Route new leads to the right salesperson at once: skills, "
     "availability, capacity, performance-weighted fairness, SLA reassignment",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-lead-routing/crm_lead_routing",
     "author": "crm_lead_routing contributors",
@@ -28,6 +28,8 @@
         "views/crm_routing_experiment_views.xml",
         "views/crm_routing_report_views.xml",
         "views/crm_routing_fairness_views.xml",
+        "views/crm_routing_target_views.xml",
+        "views/crm_routing_capacity_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_lead_routing_menus.xml",
     ],

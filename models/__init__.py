@@ -1,5 +1,7 @@
 from . import (
     crm_lead,
+    crm_routing_capacity,
+    crm_routing_capacity_line,
     crm_routing_checks,
     crm_routing_claim,
     crm_routing_dispatcher,
@@ -21,6 +23,8 @@ from . import (
     crm_routing_simulation_line,
     crm_routing_skill,
     crm_routing_sweeper,
+    crm_routing_target,
+    crm_routing_target_snapshot,
     crm_routing_user_skill,
     crm_routing_writer,
     mail_activity,

@@ -374,9 +374,7 @@ class CrmRoutingRule(models.Model):
                         "the catch-all.",
                         rule=rule.name,
                         later=", ".join(f"“{r.name}”" for r in rule._rules_after()[:3]),
-                        field=rule._fields["lead_domain"]._description_string(
-                            self.env
-                        ),
+                        field=rule._fields["lead_domain"]._description_string(self.env),
                     )
                 )
         self.active = True

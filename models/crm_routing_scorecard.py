@@ -1,3 +1,4 @@
+from lxml import etree
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
@@ -6,6 +7,8 @@ from odoo.exceptions import AccessError, ValidationError
 from ..routing import scoring
 
 TIERS = [("top", "Top 20%"), ("middle", "Middle"), ("bottom", "Bottom 20%")]
+# The leaderboard shows at most this many running targets, one column each.
+TARGET_COLUMNS = 6
 
 
 class CrmRoutingScorecard(models.Model):
@@ -70,6 +73,15 @@ class CrmRoutingScorecard(models.Model):
         "when its weight in the scorecard settings is above 0.",
     )
 
+    # One column per running target on the leaderboard (see ``_get_view``):
+    # each person's progress in %; -1 (shown empty) where it is not theirs.
+    target_progress_1 = fields.Float(compute="_compute_target_progress")
+    target_progress_2 = fields.Float(compute="_compute_target_progress")
+    target_progress_3 = fields.Float(compute="_compute_target_progress")
+    target_progress_4 = fields.Float(compute="_compute_target_progress")
+    target_progress_5 = fields.Float(compute="_compute_target_progress")
+    target_progress_6 = fields.Float(compute="_compute_target_progress")
+
     _sql_constraints = [
         (
             "user_uniq",
@@ -97,15 +109,8 @@ class CrmRoutingScorecard(models.Model):
                 "Not scored yet: scores are computed every night, or at once with "
                 "Recompute now on the leaderboard."
             )
-        explainer = self.env["crm.routing.explainer"]
-        tr = explainer._translator()
-        formats = {
-            "percent": lambda value: f"{value:.1f} %",
-            "duration": explainer._duration,
-            "amount": lambda value: f"{value:,.0f}",
-            "decimal": lambda value: f"{value:.2f}",
-            "score": lambda value: f"{value:.1f}",
-        }
+        tr = self.env["crm.routing.explainer"]._translator()
+        formats = self._metric_formats()
         rows = Markup()
         for metric in scoring.METRIC_TABLE:
             item = details.get(metric.name)
@@ -131,6 +136,79 @@ class CrmRoutingScorecard(models.Model):
             "<tbody>"
         ) % (_("Metric"), _("Value"), _("Cases"), _("Percentile"), _("Weight"))
         return header + rows + Markup("</tbody></table>")
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_target_progress(self):
+        """Each running target's progress for the person of each row: their
+        own target's, or their team's for a team target (all computed at
+        once, in the scorer's fixed number of queries)."""
+        columns = self.env["crm.routing.target"]._leaderboard_columns()
+        figures = []
+        for _title, targets in columns[:TARGET_COLUMNS]:
+            by_user = {}
+            for target in targets:
+                for user in target.user_id or target.team_id.sudo().member_ids:
+                    by_user[user.id] = target.progress
+            figures.append(by_user)
+        for card in self:
+            for slot in range(1, TARGET_COLUMNS + 1):
+                by_user = figures[slot - 1] if slot <= len(figures) else {}
+                card[f"target_progress_{slot}"] = by_user.get(card.user_id.id, -1.0)
+
+    @api.model
+    def _target_column_titles(self):
+        return tuple(
+            title
+            for title, _targets in self.env["crm.routing.target"]._leaderboard_columns()
+        )[:TARGET_COLUMNS]
+
+    @api.model
+    def _get_view_cache_key(self, view_id=None, view_type="form", **options):
+        """The leaderboard's columns follow the running targets: they are part
+        of the cached list view's key."""
+        key = super()._get_view_cache_key(view_id, view_type, **options)
+        if view_type == "list":
+            key += (tuple(self.env.companies.ids), self._target_column_titles())
+        return key
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """A column per running target after the score's figures, titled with
+        its metric and end ("Conversion by 03/31/2027")."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        anchor = arch.xpath("//field[@name='activity_rate']")
+        if view_type == "list" and anchor:
+            anchor = anchor[0]
+            titles = self._target_column_titles()
+            for slot, title in reversed(list(enumerate(titles, start=1))):
+                anchor.addnext(
+                    etree.Element(
+                        "field",
+                        name=f"target_progress_{slot}",
+                        string=title,
+                        widget="progressbar",
+                        invisible=f"target_progress_{slot} < 0",
+                    )
+                )
+        return arch, view
+
+    @api.model
+    def _metric_formats(self):
+        """How a metric's raw value is written, by its ``shown_as``."""
+        explainer = self.env["crm.routing.explainer"]
+        return {
+            "percent": lambda value: f"{value:.1f} %",
+            "duration": explainer._duration,
+            "amount": lambda value: f"{value:,.0f}",
+            "decimal": lambda value: f"{value:.2f}",
+            "score": lambda value: f"{value:.1f}",
+        }
+
+    @api.model
+    def _format_metric(self, metric, value):
+        """A metric's value as the breakdown writes it ("22.0 %", "15 min")."""
+        shown_as = {m.name: m.shown_as for m in scoring.METRIC_TABLE}[metric]
+        return self._metric_formats()[shown_as](value)
 
     @api.constrains("satisfaction")
     def _check_satisfaction(self):

@@ -9,6 +9,8 @@ hundreds of thousands of leads.
 
 import json
 import logging
+from datetime import timedelta
+from typing import NamedTuple
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -17,6 +19,18 @@ from ..routing.scoring import MetricSample, ScoreFacts, compute_scores, working_
 from .res_users import SCORECARD_FIELDS
 
 _logger = logging.getLogger(__name__)
+
+
+class Slot(NamedTuple):
+    """Whose leads to count (``user_id``), under which ``key`` (the person, or
+    a team whose members share a key), over which window (both ends
+    included, naive UTC)."""
+
+    user_id: int
+    key: int
+    since: object
+    until: object
+
 
 # When a lead counts as "assigned": routing's own stamp, else Odoo's
 # assignment date, else its creation (leads assigned before the addon).
@@ -59,9 +73,14 @@ class CrmRoutingScorer(models.AbstractModel):
         self.env.flush_all()
         now = as_of or fields.Datetime.now()
         profiles = self._profiles(everyone)
-        history = self._lead_history(everyone, now)
-        speed = self._first_contact_speed(everyone, now)
-        activity = self._activities_done(everyone, now)
+        # Each person over their company's scoring window, up to ``now``.
+        slots = [
+            Slot(uid, uid, now - timedelta(days=p["window"]), now)
+            for uid, p in profiles.items()
+        ]
+        history = self._lead_history(slots)
+        speed = self._first_contact_speed(slots)
+        activity = self._activities_done(slots)
 
         results = {}
         companies = (
@@ -70,10 +89,11 @@ class CrmRoutingScorer(models.AbstractModel):
             .browse({p["company_id"] for p in profiles.values()})
         )
         for company in companies:
-            members = [p for p in profiles.values() if p["company_id"] == company.id]
             full = company.routing_score_min_closed
             facts = [
-                self._facts(company, p, history, speed, activity, now) for p in members
+                self._facts(company, profiles[slot.key], slot, history, speed, activity)
+                for slot in slots
+                if profiles[slot.key]["company_id"] == company.id
             ]
             results.update(
                 compute_scores(
@@ -147,144 +167,202 @@ class CrmRoutingScorer(models.AbstractModel):
             row[0]: dict(zip(keys, row, strict=True)) for row in self.env.cr.fetchall()
         }
 
-    def _window_leads(self, users, now):
-        """Leads assigned to ``users`` within their company's scoring window."""
+    @api.model
+    def _metric_samples(self, slots):
+        """Each metric's raw value per slot key, over each slot's own window:
+        ``{key: {metric: MetricSample}}`` (keys without any data are absent).
+
+        The scorecard's own gathering and formulas (4 queries), over any
+        period: a target measures its period with it, so a target and the
+        scorecard never disagree. Several people may share a key (a sales
+        team): their leads and activities are pooled, and activities per
+        working day are per person of the key.
+        """
+        if not slots:
+            return {}
+        self.env.flush_all()
+        users = self.env["res.users"].sudo().browse(sorted({s.user_id for s in slots}))
+        profiles = self._profiles(users)
+        history = self._lead_history(slots)
+        speed = self._first_contact_speed(slots)
+        activity = self._activities_done(slots)
+        by_key = {}
+        for slot in slots:
+            by_key.setdefault(slot.key, []).append(slot)
+        samples = {}
+        for key, members in by_key.items():
+            since = min(slot.since for slot in members)
+            until = max(slot.until for slot in members)
+            people = [profiles[s.user_id] for s in members if s.user_id in profiles]
+            if len(people) == 1:  # one person: from when they started, as scored
+                since = min(max(since, people[0]["since"] or since), until)
+            rated = [p["satisfaction"] for p in people if p["satisfaction"]]
+            samples[key] = self._samples(
+                history.get(key, {}),
+                speed.get(key, (None, 0)),
+                activity.get(key, 0),
+                working_days(since.date(), until.date()),
+                sum(rated) / len(rated) if rated else None,
+                people=max(len(people), 1),
+            )
+        return samples
+
+    @staticmethod
+    def _slot_table(slots):
+        """The slots as a table ``s(user_id, key, since, until)``."""
         return SQL(
-            """
-            SELECT l.id, l.user_id, l.active, l.probability, l.expected_revenue,
-                   l.routing_first_touch_at, %s AS assigned_at, u.partner_id
-              FROM crm_lead l
-              JOIN res_users u ON u.id = l.user_id
-              JOIN res_company c ON c.id = u.company_id
-             WHERE l.user_id = ANY(%s)
-               AND (l.company_id IS NULL OR l.company_id = u.company_id)
-               AND %s >= %s::timestamp
-                        - make_interval(days => c.routing_score_window_days)
-               AND %s <= %s
-            """,
-            ASSIGNED_AT,
-            users.ids,
-            ASSIGNED_AT,
-            now,
-            ASSIGNED_AT,
-            now,
+            "unnest(%s::int[], %s::int[], %s::timestamp[], %s::timestamp[])"
+            " AS s(user_id, key, since, until)",
+            [slot.user_id for slot in slots],
+            [slot.key for slot in slots],
+            [slot.since for slot in slots],
+            [slot.until for slot in slots],
         )
 
-    def _lead_history(self, users, now):
-        """Per user: leads assigned, won, lost and won revenue in the window."""
+    def _window_leads(self, slots):
+        """Leads assigned to each slot's person within the slot's window."""
+        return SQL(
+            """
+            SELECT l.id, s.key, l.active, l.probability, l.expected_revenue,
+                   l.routing_first_touch_at, %s AS assigned_at, u.partner_id,
+                   s.until
+              FROM crm_lead l
+              JOIN %s ON s.user_id = l.user_id
+              JOIN res_users u ON u.id = l.user_id
+             WHERE l.user_id = ANY(%s)
+               AND (l.company_id IS NULL OR l.company_id = u.company_id)
+               AND %s >= s.since
+               AND %s <= s.until
+            """,
+            ASSIGNED_AT,
+            self._slot_table(slots),
+            sorted({slot.user_id for slot in slots}),
+            ASSIGNED_AT,
+            ASSIGNED_AT,
+        )
+
+    def _lead_history(self, slots):
+        """Per key: leads assigned, won, lost and won revenue in the window."""
         self.env.cr.execute(
             SQL(
                 """
-                SELECT l.user_id,
+                SELECT l.key,
                        count(*),
                        count(*) FILTER (WHERE l.active AND l.probability = 100),
                        count(*) FILTER (WHERE NOT l.active AND l.probability = 0),
                        COALESCE(sum(l.expected_revenue)
                                 FILTER (WHERE l.active AND l.probability = 100), 0)
                   FROM (%s) l
-                 GROUP BY l.user_id
+                 GROUP BY l.key
                 """,
-                self._window_leads(users, now),
+                self._window_leads(slots),
             )
         )
-        return self._by_user(("user_id", "assigned", "won", "lost", "revenue"))
+        return self._by_user(("key", "assigned", "won", "lost", "revenue"))
 
-    def _first_contact_speed(self, users, now):
-        """Per user: median minutes from assignment to first contact, and count.
+    def _first_contact_speed(self, slots):
+        """Per key: median minutes from assignment to first contact, and count.
 
         First contact is ``routing_first_touch_at``; for leads assigned before
-        the addon, the owner's first message, email or done activity on it.
+        the addon, the owner's first message, email or done activity on it
+        (up to the end of the window).
         """
         self.env.cr.execute(
             SQL(
                 """
                 WITH l AS (%s),
                 first_message AS (
-                    SELECT l.id, min(m.date) AS at
+                    SELECT l.id, l.key, min(m.date) AS at
                       FROM l
                       JOIN mail_message m
                         ON m.model = 'crm.lead' AND m.res_id = l.id
                        AND m.author_id = l.partner_id AND m.date >= l.assigned_at
-                       AND m.date <= %s
+                       AND m.date <= l.until
                        AND (m.message_type IN ('comment', 'email')
                             OR m.mail_activity_type_id IS NOT NULL)
                      WHERE l.routing_first_touch_at IS NULL
-                     GROUP BY l.id
+                     GROUP BY l.id, l.key
                 ),
                 delays AS (
-                    SELECT l.user_id,
+                    SELECT l.key,
                            EXTRACT(EPOCH FROM COALESCE(l.routing_first_touch_at,
                                                        first_message.at)
                                               - l.assigned_at) / 60.0 AS minutes
                       FROM l
-                      LEFT JOIN first_message ON first_message.id = l.id
+                      LEFT JOIN first_message
+                        ON first_message.id = l.id AND first_message.key = l.key
                 )
-                SELECT user_id,
+                SELECT key,
                        percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes),
                        count(*)
                   FROM delays
                  WHERE minutes >= 0
-                 GROUP BY user_id
+                 GROUP BY key
                 """,
-                self._window_leads(users, now),
-                now,
+                self._window_leads(slots),
             )
         )
         return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
 
-    def _activities_done(self, users, now):
-        """Per user: activities they marked done on leads within the window."""
+    def _activities_done(self, slots):
+        """Per key: activities its people marked done on leads in the window."""
         self.env.cr.execute(
             SQL(
                 """
-                SELECT u.id, count(m.id)
-                  FROM res_users u
-                  JOIN res_company c ON c.id = u.company_id
+                SELECT s.key, count(m.id)
+                  FROM %s
+                  JOIN res_users u ON u.id = s.user_id
                   JOIN mail_message m
                     ON m.author_id = u.partner_id AND m.model = 'crm.lead'
                    AND m.mail_activity_type_id IS NOT NULL
-                   AND m.date >= %s::timestamp
-                                 - make_interval(days => c.routing_score_window_days)
-                   AND m.date <= %s
-                 WHERE u.id = ANY(%s)
-                 GROUP BY u.id
+                   AND m.date >= s.since
+                   AND m.date <= s.until
+                 GROUP BY s.key
                 """,
-                now,
-                now,
-                users.ids,
+                self._slot_table(slots),
             )
         )
         return dict(self.env.cr.fetchall())
 
-    def _facts(self, company, profile, history, speed, activity, now):
+    def _facts(self, company, profile, slot, history, speed, activity):
+        """One person's facts for the scorecard, over their slot's window."""
         user_id = profile["user_id"]
-        leads = history.get(user_id, {})
-        closed = leads.get("won", 0) + leads.get("lost", 0)
-        conversion = 100.0 * leads["won"] / closed if closed else None
-        median_minutes, touched = speed.get(user_id, (None, 0))
-        window_start = fields.Datetime.subtract(now, days=profile["window"])
-        # Not before the window, nor after ``now`` (a backfill's past moment).
-        since = min(max(window_start, profile["since"] or window_start), now)
-        days = working_days(since.date(), now.date())
-        assigned = leads.get("assigned", 0)
-        done = activity.get(user_id, 0)
-        satisfaction = profile["satisfaction"] or None
+        # Not before the window nor before they started, nor after its end (a
+        # backfill's past moment).
+        since = min(max(slot.since, profile["since"] or slot.since), slot.until)
         group = (company.id, profile["team_id"] if profile["by_team"] else None)
         return ScoreFacts(
             user_id,
             group,
-            {
-                "conversion": MetricSample(conversion, closed),
-                "speed": MetricSample(median_minutes, touched),
-                "revenue": MetricSample(
-                    float(leads["revenue"]) if closed else None, closed
-                ),
-                "activity": MetricSample(
-                    done / days if (assigned or done) else None, max(assigned, done)
-                ),
-                "satisfaction": MetricSample(satisfaction, 1 if satisfaction else 0),
-            },
+            self._samples(
+                history.get(user_id, {}),
+                speed.get(user_id, (None, 0)),
+                activity.get(user_id, 0),
+                working_days(since.date(), slot.until.date()),
+                profile["satisfaction"] or None,
+            ),
         )
+
+    @staticmethod
+    def _samples(leads, speed, done, days, satisfaction, people=1):
+        """The five raw metrics from what was gathered for one key: the
+        scorecard's formulas, in one place."""
+        closed = leads.get("won", 0) + leads.get("lost", 0)
+        conversion = 100.0 * leads["won"] / closed if closed else None
+        median_minutes, touched = speed
+        assigned = leads.get("assigned", 0)
+        return {
+            "conversion": MetricSample(conversion, closed),
+            "speed": MetricSample(median_minutes, touched),
+            "revenue": MetricSample(
+                float(leads["revenue"]) if closed else None, closed
+            ),
+            "activity": MetricSample(
+                done / days / people if (assigned or done) else None,
+                max(assigned, done),
+            ),
+            "satisfaction": MetricSample(satisfaction, 1 if satisfaction else 0),
+        }
 
     # ------------------------------------------------------------------- store
     def _store(self, results, profiles, now, users_too=True):

@@ -197,7 +197,9 @@ class CrmRoutingWriter(models.AbstractModel):
         """
         if not groups:
             return
-        Lead = leads.sudo().with_context(mail_notrack=not track, **{ROUTING_WRITES: True})
+        Lead = leads.sudo().with_context(
+            mail_notrack=not track, **{ROUTING_WRITES: True}
+        )
         same_team = leads.browse(
             [
                 lead_id
@@ -319,12 +321,12 @@ class CrmRoutingWriter(models.AbstractModel):
             )
         )
         new_owner = {lead.id: decision.user_id for lead, _r, decision in activities}
-        stale = todos.filtered(lambda todo: new_owner.get(todo.res_id) != todo.user_id.id)
+        stale = todos.filtered(
+            lambda todo: new_owner.get(todo.res_id) != todo.user_id.id
+        )
         has = {(todo.res_id, todo.user_id.id) for todo in todos - stale}
         stale.unlink()
-        return [
-            item for item in activities if (item[0].id, item[2].user_id) not in has
-        ]
+        return [item for item in activities if (item[0].id, item[2].user_id) not in has]
 
     def _activity_wording(self, deadline, profile):
         """``(summary, due date)`` of the "contact this lead" activity for a

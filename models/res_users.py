@@ -94,6 +94,13 @@ class ResUsers(models.Model):
     routing_open_lead_count = fields.Integer(
         compute="_compute_routing_open_lead_count", string="Open Leads"
     )
+    routing_target_ids = fields.Many2many(
+        "crm.routing.target",
+        string="Targets",
+        compute="_compute_routing_target_ids",
+        help="This person's targets and their sales teams' (started ones), as "
+        "far as the reader may see them.",
+    )
 
     @property
     def SELF_READABLE_FIELDS(self):
@@ -104,6 +111,7 @@ class ResUsers(models.Model):
             "routing_max_daily_leads",
             "routing_open_lead_count",
             "routing_score_breakdown",
+            "routing_target_ids",
             *SCORECARD_FIELDS,
         ]
 
@@ -121,6 +129,22 @@ class ResUsers(models.Model):
         )
         for user in self:
             user.routing_open_lead_count = counts.get(user, 0)
+
+    @api.depends_context("uid")
+    def _compute_routing_target_ids(self):
+        """Searched as the reader: the targets' record rules decide (their
+        own, their teams', colleagues' only when scores are shared)."""
+        Target = self.env["crm.routing.target"]
+        for user in self:
+            user.routing_target_ids = Target.search(
+                [
+                    ("state", "!=", "draft"),
+                    "|",
+                    ("user_id", "=", user._origin.id),
+                    ("team_id.member_ids", "in", [user._origin.id]),
+                ],
+                order="state desc, date_to desc, id desc",
+            )
 
     @api.depends("routing_score_details")
     @api.depends_context("uid")

@@ -629,9 +629,7 @@ def _why_nobody(profile, batch):
     found nobody eligible: the explanation names them, as for the deciding
     rule's candidates."""
     verdicts, count = _excluded_block(profile, batch, TRIED_NAMED)
-    params = {
-        "people": [[v.user_id, v.reason, dict(v.params or {})] for v in verdicts]
-    }
+    params = {"people": [[v.user_id, v.reason, dict(v.params or {})] for v in verdicts]}
     if count > len(verdicts):
         params["more"] = count - len(verdicts)
     return params

@@ -36,11 +36,11 @@ class Attendance:
 
 
 def _at(day, hours, tz):
-    hours = min(max(hours, 0.0), 24.0)
-    if hours >= 24.0:
+    # To the minute; 23.995 (rounding to 24:00) is the next midnight too.
+    minutes = round(min(max(hours, 0.0), 24.0) * 60)
+    if minutes >= 24 * 60:
         local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
     else:
-        minutes = round(hours * 60)
         local = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=tz)
     return local.astimezone(UTC).replace(tzinfo=None)
 

@@ -1,5 +1,6 @@
 from . import (
     test_routing_analysis,
+    test_routing_capacity,
     test_routing_concurrency,
     test_routing_counters,
     test_routing_create,
@@ -20,6 +21,7 @@ from . import (
     test_routing_sla,
     test_routing_strategies,
     test_routing_sweep_concurrency,
+    test_routing_targets,
     test_routing_tours,
     test_routing_translations,
     test_routing_ui,

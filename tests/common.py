@@ -77,6 +77,27 @@ class RoutingCase(TransactionCase):
             [{"name": f"Lead {i}", **vals} for i in range(count)]
         ).sudo()
 
+    def closed_leads(self, user, won=0, lost=0, revenue=1000.0, minutes=None, at=None):
+        """``won`` + ``lost`` closed leads assigned to ``user`` at ``at``
+        (default: 10 days ago), first contacted ``minutes`` later if given."""
+        at = at or fields.Datetime.now() - timedelta(days=10)
+        leads = self.env["crm.lead"].create(
+            [
+                {
+                    "name": f"{user.name} history {i}",
+                    "user_id": user.id,
+                    "expected_revenue": revenue,
+                    "routing_assigned_at": at,
+                    "routing_first_touch_at": minutes is not None
+                    and at + timedelta(minutes=minutes),
+                }
+                for i in range(won + lost)
+            ]
+        )
+        leads[:won].action_set_won()
+        leads[won:].action_set_lost()
+        return leads
+
     def last_log(self, lead):
         return lead.routing_log_ids.sorted("id")[-1:]
 

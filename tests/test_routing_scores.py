@@ -39,22 +39,7 @@ class TestRoutingScores(RoutingCase):
     def history(self, user, won=0, lost=0, revenue=1000.0, minutes=None, days_ago=10):
         """``won`` + ``lost`` closed leads assigned to ``user`` ``days_ago`` days ago."""
         assigned = fields.Datetime.now() - timedelta(days=days_ago)
-        leads = self.env["crm.lead"].create(
-            [
-                {
-                    "name": f"{user.name} history {i}",
-                    "user_id": user.id,
-                    "expected_revenue": revenue,
-                    "routing_assigned_at": assigned,
-                    "routing_first_touch_at": minutes is not None
-                    and assigned + timedelta(minutes=minutes),
-                }
-                for i in range(won + lost)
-            ]
-        )
-        leads[:won].action_set_won()
-        leads[won:].action_set_lost()
-        return leads
+        return self.closed_leads(user, won, lost, revenue, minutes, assigned)
 
     def scores(self):
         self.Scorer._recompute()

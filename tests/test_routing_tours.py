@@ -9,7 +9,9 @@ on any WARNING or ERROR the server logs while they run.
 
 import json
 import logging
+from datetime import timedelta
 
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import WAIT_FOR_VIEW, safe_domain
@@ -67,7 +69,35 @@ class TestRoutingTours(HttpCase):
                 "respect_working_hours": False,
             }
         )
+        # Twelve weeks of Olga's history: her trend, the group's percentile.
+        for week in range(1, 13):
+            at = fields.Datetime.now() - timedelta(weeks=week, days=-2)
+            past = env["crm.lead"].create(
+                [
+                    {
+                        "name": f"Tour past deal {week}.{i}",
+                        "user_id": cls.own.id,
+                        "expected_revenue": 1000,
+                        "routing_assigned_at": at,
+                        "routing_first_touch_at": at + timedelta(minutes=20),
+                    }
+                    for i in range(4)
+                ]
+            )
+            past[: 1 + week % 3].action_set_won()
+            past[1 + week % 3 :].action_set_lost()
         env["crm.routing.scorer"]._recompute()
+        env["crm.routing.target"].search([]).unlink()  # the demo's
+        cls.target = env["crm.routing.target"].create(
+            {
+                "user_id": cls.own.id,
+                "metric": "conversion",
+                "target_value": 40.0,
+                "date_from": fields.Date.today() - timedelta(days=30),
+                "date_to": fields.Date.today() + timedelta(days=60),
+            }
+        )
+        cls.target.action_start()
         cls.lead = env["crm.lead"].create(
             {"name": "Tour: website enquiry", "type": "opportunity"}
         )
@@ -136,6 +166,10 @@ class TestRoutingTours(HttpCase):
             with self.subTest(score_sharing=share):
                 self.assertGreaterEqual(self.open_every_routing_screen(self.own), 1)
                 self.tour(self.own, "/odoo", "crm_lead_routing_preferences")
+        self.tour(self.own, "/odoo", "crm_lead_routing_my_targets")
+        self.assertEqual(
+            self.env["crm.routing.target"].with_user(self.own).search([]), self.target
+        )
         self.tour(self.own, f"{PIPELINE}/new", "crm_lead_routing_create_lead")
         created = self.env["crm.lead"].search(
             [("name", "=", "Tour: warehouse scanners")]
@@ -174,3 +208,26 @@ class TestRoutingTours(HttpCase):
         self.tour(self.manager, self.lead_path(), "crm_lead_routing_mark_contacted")
         self.assertTrue(self.lead.routing_first_touch_at)
         self.tour(self.manager, f"{PIPELINE}/new", "crm_lead_routing_create_lead")
+
+    def test_sales_manager_plans_targets_and_capacity(self):
+        targets = "/odoo/action-crm_lead_routing.crm_routing_target_action"
+        self.tour(self.manager, targets, "crm_lead_routing_target_manager")
+        new = self.env["crm.routing.target"].search([("user_id", "=", self.all.id)])
+        self.assertEqual(new.state, "running")
+        self.assertEqual(new.target_value, new.suggested_value)
+        self.assertGreater(new.target_value, 0)
+        self.tour(
+            self.manager,
+            "/odoo/action-crm_lead_routing.crm_routing_leaderboard_action",
+            "crm_lead_routing_leaderboard_targets",
+        )
+        self.tour(
+            self.manager,
+            "/odoo/action-crm_lead_routing.crm_routing_capacity_action_open",
+            "crm_lead_routing_capacity",
+        )
+        report = self.env["crm.routing.capacity"].search(
+            [("create_uid", "=", self.manager.id)]
+        )
+        self.assertEqual(report.weeks, 4)
+        self.assertEqual(len(report.line_ids), 168)

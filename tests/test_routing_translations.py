@@ -164,6 +164,46 @@ class TestRoutingTranslations(RoutingCase):
             activity.summary, "Новый лид: свяжитесь с ним до 2026-11-23 11:01 UTC"
         )
 
+    # -------------------------------------------------- targets and capacity
+    @freeze_time("2026-11-25 12:00:00")
+    def test_targets_and_capacity_read_in_each_language(self):
+        target = (
+            self.env["crm.routing.target"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "user_id": self.alice.id,
+                    "metric": "conversion",
+                    "target_value": 30.0,
+                    "date_from": "2026-10-01",
+                    "date_to": "2026-12-31",
+                }
+            )
+        )
+        target.action_start()
+        chinese = target.with_context(lang=CHINESE)
+        self.assertTrue(chinese.suggestion_note.startswith("没有可供建议的历史数据"))
+        self.assertEqual(chinese.current_display, "暂无数据")
+        russian = self.read_as(self.manager, target)
+        self.assertTrue(
+            russian.suggestion_note.startswith("Нет истории для предложения")
+        )
+        titles = [
+            title
+            for title, _targets in self.env["crm.routing.target"]
+            .with_context(lang=CHINESE)
+            ._leaderboard_columns()
+        ]
+        self.assertTrue(titles[0].startswith("转化率（截至 "), titles)
+        Capacity = self.env["crm.routing.capacity"].with_user(self.manager)
+        report = Capacity.with_context(lang=RUSSIAN, tz="UTC").create({})
+        self.assertIn("Лиды, созданные с", report.summary)
+        self.assertIn("На следующей неделе", report.summary)
+        report = report.with_context(lang=CHINESE)
+        self.assertIn("创建的线索", report.summary)
+        report._write_lines()
+        self.assertEqual(report.line_ids[9].name, "星期一 09:00")
+
     # ------------------------------------------------------------- the files
     def test_odoo_serves_every_translation_of_both_files(self):
         """Each string of zh_CN.po and ru.po, where Odoo shows it: the code's

@@ -31,8 +31,28 @@ TARGET_SECONDS = 1.0
 RULES_BY_MONTH = (["rule_id"], ["create_date:month"])
 
 
-def insert_routed_leads(env, users, rules, n, now):
-    """``n`` routed leads, one every few seconds back to 90 days ago."""
+def routed_salespeople(env, count, prefix):
+    """``count`` salespeople in the pools of four rules, one per strategy
+    family: whom the routed leads go to."""
+    users = create_salespeople(env, count, prefix)
+    rules = env["crm.routing.rule"].create(
+        [
+            {
+                "name": f"{prefix.title()} bench rule {k}",
+                "strategy": strategy,
+                "user_ids": [(6, 0, users.ids)],
+                "sequence": 900 + k,
+            }
+            for k, strategy in enumerate(
+                ("round_robin", "weighted", "load_balanced", "best_match")
+            )
+        ]
+    )
+    return users, rules
+
+
+def insert_routed_leads(env, users, rules, n, now, days=90):
+    """``n`` routed leads, one every few seconds back to ``days`` days ago."""
     sources = env["utm.source"].search([], limit=3).ids or [None]
     env.flush_all()
     env.cr.execute(
@@ -61,8 +81,8 @@ def insert_routed_leads(env, users, rules, n, now):
                    ts, ts, %(uid)s, %(uid)s
               FROM (
                     SELECT g, mod(g, 10) AS kind,
-                           %(now)s - (g::bigint * 90 * 86400 / %(n)s) * interval '1 second'
-                               AS ts
+                           %(now)s - (g::bigint * %(days)s * 86400 / %(n)s)
+                                     * interval '1 second' AS ts
                       FROM generate_series(1, %(n)s) AS g
                    ) AS src
             """,
@@ -75,6 +95,7 @@ def insert_routed_leads(env, users, rules, n, now):
             n_sources=len(sources),
             now=now,
             n=n,
+            days=days,
             uid=env.uid,
         )
     )
@@ -151,20 +172,7 @@ def main():
     with bench_cursor(args) as cr:
         env = superuser_env(cr, tracking_disable=True)
         now = fields.Datetime.now()
-        users = create_salespeople(env, args.users, "analysis")
-        rules = env["crm.routing.rule"].create(
-            [
-                {
-                    "name": f"Analysis bench rule {k}",
-                    "strategy": strategy,
-                    "user_ids": [(6, 0, users.ids)],
-                    "sequence": 900 + k,
-                }
-                for k, strategy in enumerate(
-                    ("round_robin", "weighted", "load_balanced", "best_match")
-                )
-            ]
-        )
+        users, rules = routed_salespeople(env, args.users, "analysis")
         t0 = time.perf_counter()
         insert_routed_leads(env, users, rules, args.leads, now)
         insert_s = time.perf_counter() - t0

@@ -78,7 +78,9 @@ def run_cases(registry, users, leads, repeat, tag):
                     "name": f"Single bench {tag} {k}",
                     "email_from": f"buyer{k}@client{k % 97}.example",
                     "expected_revenue": 1000 + (k * 37) % 20000,
-                    "user_id": users[k % len(users)] if case == "named owner" else False,
+                    "user_id": users[k % len(users)]
+                    if case == "named owner"
+                    else False,
                 }
                 seconds, count = one_create(registry, vals, case == "routed")
                 times[case].append(seconds)
@@ -110,10 +112,16 @@ def main():
                     started = time.perf_counter()
                     seed_history(cr, user_ids, company_id, history)
                     cr.commit()
-                    print(f"{history:,} earlier leads inserted in "
-                          f"{time.perf_counter() - started:.1f} s")
-            one_create(registry, {"name": "Single bench warm-up", "user_id": False}, True)
-            ms, qs, locks = run_cases(registry, user_ids, args.leads, args.repeat, history)
+                    print(
+                        f"{history:,} earlier leads inserted in "
+                        f"{time.perf_counter() - started:.1f} s"
+                    )
+            one_create(
+                registry, {"name": "Single bench warm-up", "user_id": False}, True
+            )
+            ms, qs, locks = run_cases(
+                registry, user_ids, args.leads, args.repeat, history
+            )
             results.append((history, ms, qs, locks))
     finally:
         with registry.cursor() as cr:
@@ -122,7 +130,9 @@ def main():
             env["crm.routing.rule"].search([("name", "=like", "Bench %")]).unlink()
             env["resource.resource"].search([("user_id", "in", user_ids)]).unlink()
             env["res.users"].browse(user_ids).unlink()
-            env["resource.calendar"].search([("name", "=like", "Bench hours%")]).unlink()
+            env["resource.calendar"].search(
+                [("name", "=like", "Bench hours%")]
+            ).unlink()
             env["crm.team"].search([("name", "=", "Bench team")]).unlink()
             env["crm.team"].with_context(active_test=False).search(
                 [("active", "=", False)]

@@ -98,3 +98,45 @@ def create_salespeople(env, count, prefix, **extra):
             ]
         )
     )
+
+
+def give_working_hours(
+    env, users, zones, spans, days=(0, 1, 2, 3, 4, 5, 6), name="Bench hours"
+):
+    """One calendar per time zone of ``zones`` with the ``spans`` ``(from,
+    to, day period)`` on each of ``days``; ``users`` dealt over the zones
+    round robin, each with a resource on their zone's calendar. Returns the
+    resources."""
+    resources = env["resource.resource"]
+    for k, tz in enumerate(zones):
+        calendar = env["resource.calendar"].create(
+            {
+                "name": f"{name} {tz}",
+                "tz": tz,
+                "attendance_ids": [(5, 0, 0)]
+                + [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": f"{day} {period}",
+                            "dayofweek": str(day),
+                            "hour_from": start,
+                            "hour_to": end,
+                            "day_period": period,
+                        },
+                    )
+                    for day in days
+                    for start, end, period in spans
+                ],
+            }
+        )
+        group = users[k :: len(zones)]
+        group.write({"tz": tz})
+        resources |= env["resource.resource"].create(
+            [
+                {"name": u.name, "user_id": u.id, "calendar_id": calendar.id, "tz": tz}
+                for u in group
+            ]
+        )
+    return resources

@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 
+import benchlib
 from benchlib import bench_cursor, create_salespeople, parse_args, superuser_env
 
 TARGET_SHARE, TARGET_QUERIES, TARGET_RATIO = 0.5, 3.0, 10.0
@@ -83,40 +84,9 @@ def give_working_hours(env, users):
     """A calendar per time zone, every day round the clock, so that everyone
     is at work whenever the bench runs while routing still reads and checks
     each person's schedule."""
-    for k, tz in enumerate(ZONES):
-        calendar = env["resource.calendar"].create(
-            {
-                "name": f"Bench hours {tz}",
-                "tz": tz,
-                "attendance_ids": [(5, 0, 0)]
-                + [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": f"{day} {period}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": end,
-                            "day_period": period,
-                        },
-                    )
-                    for day in range(7)
-                    for start, end, period in (
-                        (0.0, 12.0, "morning"),
-                        (12.0, 24.0, "afternoon"),
-                    )
-                ],
-            }
-        )
-        group = users[k :: len(ZONES)]
-        group.write({"tz": tz})
-        env["resource.resource"].create(
-            [
-                {"name": u.name, "user_id": u.id, "calendar_id": calendar.id, "tz": tz}
-                for u in group
-            ]
-        )
+    benchlib.give_working_hours(
+        env, users, ZONES, ((0.0, 12.0, "morning"), (12.0, 24.0, "afternoon"))
+    )
 
 
 def setup(env, n_users, n_rules):

@@ -115,6 +115,14 @@ async function prepare(page) {
   }
 }
 
+// The demo's running conversion target of a salesperson (Sofia's).
+async function demoTarget(page) {
+  const found = await rpc(page, "crm.routing.target", "search",
+    [[["metric", "=", "conversion"], ["state", "=", "running"], ["user_id", "!=", false]]],
+    { limit: 1 });
+  return found[0];
+}
+
 // [file, path, step]: step(page) runs after the page has loaded.
 const click = (selector) => async (page) => {
   await page.locator(selector).first().click();
@@ -186,6 +194,11 @@ const shots = () => [
   ["routing_leaderboard.png", "/odoo/action-crm_lead_routing.crm_routing_leaderboard_action", null],
   ["routing_score_history.png", "/odoo/action-crm_lead_routing.crm_routing_score_snapshot_action", null],
   ["routing_score_breakdown.png", `/odoo/action-crm_lead_routing.crm_routing_salespeople_action/${seller}`, click("a[name=score]")],
+  ["routing_target_form.png", `/odoo/action-crm_lead_routing.crm_routing_target_action/${ids.target}`, null],
+  ["routing_leaderboard_targets.png", "/odoo/action-crm_lead_routing.crm_routing_leaderboard_action", null],
+  ["routing_capacity.png", "/odoo/action-crm_lead_routing.crm_routing_capacity_action_open", null],
+  ["routing_capacity_heatmap.png", "/odoo/action-crm_lead_routing.crm_routing_capacity_action_open",
+    click("button[name=action_view_heatmap]")],
 ];
 
 (async () => {
@@ -200,6 +213,7 @@ const shots = () => [
   await page.fill("input[name=password]", "admin");
   await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
   await prepare(page);
+  ids.target = await demoTarget(page);
   const only = process.env.ONLY ? process.env.ONLY.split(",") : null;
   for (const [file, path, step] of shots()) {
     if (only && !only.includes(file)) continue;

@@ -55,7 +55,7 @@ def test_one_plain_sentence_per_part_with_names_and_figures():
         "Not eligible: Sofia Marchetti: not accepting new leads; "
         "Amélie Laurent: lacks “Enterprise plan”. "
         "Before that: “VIP accounts”: nobody eligible (Sofia Marchetti: not "
-            "accepting new leads), tried the next rule."
+        "accepting new leads), tried the next rule."
     )
 
 

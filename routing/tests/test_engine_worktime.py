@@ -151,3 +151,9 @@ def test_working_minutes_undo_the_deadline(start, minutes, time_off):
     deadline = schedule.add_working_minutes(start, minutes)
     assert schedule.working_minutes(start, deadline) == pytest.approx(minutes)
     assert minutes <= (deadline - start).total_seconds() / 60 + 1e-9
+
+
+def test_an_end_of_day_a_few_seconds_before_midnight_is_midnight():
+    # 23.995 h rounds to 24:00: the next day's midnight, not an invalid 24:00.
+    sched = WorkSchedule("UTC", (Attendance(0, 23.5, 23.995),))
+    assert sched.working_minutes(datetime(2026, 11, 23), datetime(2026, 11, 24)) == 30

@@ -65,3 +65,54 @@ tours.add("crm_lead_routing_preferences", {
         { trigger: ".modal .o_form_view div[name=routing_score]" },
     ],
 });
+
+// A sales manager sets a target for a salesperson: the form suggests a value
+// from history and says how; the manager takes it and starts the target.
+tours.add("crm_lead_routing_target_manager", {
+    steps: () => [
+        { trigger: ".o_list_view .o_list_button_add", run: "click" },
+        { trigger: ".o_form_view .o_field_widget[name=user_id] input", run: "edit Ahmed" },
+        { trigger: ".o-autocomplete--dropdown-item > a:contains('Ahmed All')", run: "click" },
+        { trigger: ".o_form_view div[name=suggestion]:contains('Suggested target')" },
+        { trigger: ".o_form_view div[name=suggestion]:contains('percentile')" },
+        { trigger: ".o_form_view button[name=action_use_suggestion]", run: "click" },
+        { trigger: ".o_form_view button[name=action_start]", run: "click" },
+        { trigger: ".o_form_view .o_statusbar_status button[aria-checked=true]:contains('Running')" },
+        { trigger: ".o_form_view div[name=progress]" },
+    ],
+});
+
+// The leaderboard has a column per running target, titled with its metric
+// and its end.
+tours.add("crm_lead_routing_leaderboard_targets", {
+    steps: () => [
+        { trigger: ".o_list_view th[data-name=target_progress_1]:contains('Conversion by')" },
+        { trigger: ".o_list_view .o_data_row:contains('Olga Own') td[name^=target_progress_] .o_progressbar" },
+    ],
+});
+
+// A sales manager reads the capacity of the team: the summary in words,
+// another number of weeks, then the heat map and the hours as a list.
+tours.add("crm_lead_routing_capacity", {
+    steps: () => [
+        { trigger: ".o_form_view div[name=summary]:contains('Leads created from')" },
+        { trigger: ".o_form_view div[name=summary]:contains('Next week')" },
+        { trigger: ".o_form_view .o_field_widget[name=weeks] input", run: "edit 4 && click body" },
+        { trigger: ".o_form_view div[name=summary]:contains('(4 weeks)')" },
+        { trigger: ".o_form_view button[name=action_view_heatmap]", run: "click" },
+        { trigger: ".o_pivot_view .o_pivot th:contains('Monday')" },
+        { trigger: ".o_switch_view.o_list", run: "click" },
+        { trigger: ".o_list_view .o_data_row:contains('Monday 09:00')" },
+    ],
+});
+
+// A salesperson finds their targets on their preferences and in the menu.
+tours.add("crm_lead_routing_my_targets", {
+    steps: () => [
+        { trigger: ".o_user_menu button, .o_user_menu .dropdown-toggle", run: "click" },
+        { trigger: ".dropdown-item[data-menu=settings]", run: "click" },
+        { trigger: ".modal .o_form_view .o_notebook a[name=lead_routing]", run: "click" },
+        { trigger: ".modal .o_form_view div[name=routing_target_ids] .o_data_row:contains('Olga Own')" },
+        { trigger: ".modal .o_form_view div[name=routing_target_ids] .o_data_row .o_progressbar" },
+    ],
+});
