@@ -127,6 +127,21 @@ class CrmRoutingExplainer(models.AbstractModel):
         ).format(head, body)
 
     @api.model
+    def _exclusion_reasons(self, items):
+        """Why people could not take leads, each reason once, in words:
+        "not accepting new leads; lacks “French”". ``items``: ``(user id,
+        code of messages.EXCLUSIONS, params)``."""
+        details = {
+            "v": 2,
+            "candidates": [
+                {"user_id": uid, "eligible": False, "reason": code, "params": params}
+                for uid, code, params in items
+            ],
+        }
+        reasons = list(dict.fromkeys(row[3] for row in self._candidate_rows(details)))
+        return explain.join(reasons, self._translator())
+
+    @api.model
     def _duration(self, minutes):
         """A duration as a person says it ("22 min", "7 days"), translated."""
         return explain.duration(minutes, self._translator())

@@ -62,6 +62,11 @@ def duration(minutes, tr=_identity):
     return tr(texts["days"]) % {"days": days}
 
 
+def join(items, tr=_identity):
+    """Items as one list in the reader's language ("a; b; c")."""
+    return _Renderer(None, tr).join(items)
+
+
 def percent(value):
     return f"{round(float(value) * 100)}%"
 

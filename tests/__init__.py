@@ -13,6 +13,7 @@ from . import (
     test_routing_jobs,
     test_routing_lead_screen,
     test_routing_performance,
+    test_routing_pull,
     test_routing_queue,
     test_routing_rule_checks,
     test_routing_scores,
