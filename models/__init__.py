@@ -1,5 +1,6 @@
 from . import (
     crm_lead,
+    crm_routing_access,
     crm_routing_capacity,
     crm_routing_capacity_line,
     crm_routing_checks,

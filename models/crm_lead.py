@@ -3,7 +3,6 @@ from odoo.exceptions import AccessError, ValidationError
 
 from ..routing import order, policy, strategies
 from ..routing.worktime import WorkSchedule
-from .crm_routing_job import INLINE_LIMIT
 
 ROUTING_STATES = [
     ("none", "Not routed"),
@@ -504,7 +503,7 @@ class CrmLead(models.Model):
         """
         self._routing_check_manager()
         leads = self.filtered(lambda lead: lead.active and lead.probability < 100)
-        if len(leads) > INLINE_LIMIT:
+        if len(leads) > self.env["crm.routing.job"]._inline_limit():
             return self.env["crm.routing.job"]._start_route(leads)
         self.env["crm.routing.dispatcher"]._route(leads)
         states = leads.sudo().mapped("routing_state")

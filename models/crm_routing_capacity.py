@@ -72,6 +72,7 @@ class Figures:
 
 class CrmRoutingCapacity(models.TransientModel):
     _name = "crm.routing.capacity"
+    _inherit = ["crm.routing.managers.only"]
     _description = "Routing Capacity"
 
     company_id = fields.Many2one(

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_amount, formatLang
+from odoo.tools import SQL, format_amount, format_date, formatLang
 
 from ..routing import experiments, explain, strategies
 from ..routing.experiments import ArmOutcomes
@@ -25,6 +25,8 @@ STATES = [
 ]
 # The control's recent history the plan is based on.
 BASELINE_DAYS = 90
+# Beyond this many days a test ends later than a manager would wait.
+PATIENCE_DAYS = 183
 
 
 class CrmRoutingExperiment(models.Model):
@@ -159,6 +161,11 @@ class CrmRoutingExperiment(models.Model):
         "pace over the last 90 days.",
     )
     lead_count = fields.Integer(compute="_compute_results", string="Leads")
+    plan_warning = fields.Char(
+        compute="_compute_plan_warning",
+        help="Set when the test would need more than six months to reach its "
+        "sample at the rule's pace.",
+    )
     interim = fields.Boolean(compute="_compute_results")
     winner = fields.Selection(
         [("control", "Control"), ("variant", "Variant")], compute="_compute_results"
@@ -549,17 +556,31 @@ class CrmRoutingExperiment(models.Model):
         """Results per group, the plan and the verdict: two grouped queries
         per experiment (its leads by group, the control's baseline)."""
         for exp in self:
-            if not exp.id or not exp.rule_id:
-                exp.update(
-                    {"sample_size": 0, "baseline": False, "date_planned_end": False,
-                     "lead_count": 0, "interim": True, "winner": False,
-                     "verdict": False, "results_html": False}
-                )  # fmt: skip
-                continue
             currency = exp.currency_id or self.env.company.currency_id
 
             def money(amount, currency=currency):
                 return format_amount(self.env, amount, currency)
+
+            if not exp.id or not exp.rule_id:
+                # A draft being filled in: the plan as soon as the rule and
+                # the metric are chosen, from the rule's last 90 days.
+                history = exp._baseline() if exp.rule_id else ArmOutcomes()
+                needed = (
+                    experiments.sample_size(exp.metric, exp.min_effect, history)
+                    if exp.rule_id
+                    else None
+                )
+                planned = exp._planned_days(history) if needed else None
+                exp.update(
+                    {"sample_size": needed or 0,
+                     "baseline": exp._figure(history, money) if exp.rule_id else False,
+                     "date_planned_end": (
+                         fields.Datetime.now() + timedelta(days=planned)
+                     ).date() if planned else False,
+                     "lead_count": 0, "interim": True, "winner": False,
+                     "verdict": False, "results_html": False}
+                )  # fmt: skip
+                continue
 
             arms = exp._outcomes(
                 SQL("l.routing_experiment_id = %s", exp.id),
@@ -597,6 +618,26 @@ class CrmRoutingExperiment(models.Model):
                     ),
                 }
             )
+
+    @api.depends("date_planned_end", "state")
+    @api.depends_context("lang")
+    def _compute_plan_warning(self):
+        limit = fields.Date.context_today(self) + timedelta(days=PATIENCE_DAYS)
+        for exp in self:
+            if (
+                exp.state in ("draft", "running")
+                and exp.date_planned_end
+                and (exp.date_planned_end > limit)
+            ):
+                exp.plan_warning = _(
+                    "At the rule's pace of the last 90 days, both groups have the "
+                    "outcomes they need only by %(date)s. To finish sooner, choose a "
+                    "larger smallest effect worth detecting, or a larger share of "
+                    "leads for the variant.",
+                    date=format_date(self.env, exp.date_planned_end),
+                )
+            else:
+                exp.plan_warning = False
 
     def _figure(self, outcomes, money):
         """The primary metric's value of ``outcomes`` in words."""

@@ -1,6 +1,7 @@
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, _, api, models
+from odoo.tools.misc import formatLang
 from odoo.tools.translate import get_translation
 
 from ..routing import explain
@@ -140,6 +141,17 @@ class CrmRoutingExplainer(models.AbstractModel):
         }
         reasons = list(dict.fromkeys(row[3] for row in self._candidate_rows(details)))
         return explain.join(reasons, self._translator())
+
+    @api.model
+    def _number(self, value, digits=0):
+        """``value`` written as the reader's language writes numbers
+        ("2,862.5"; "2 862,5" in Russian)."""
+        return formatLang(self.env, value or 0.0, digits=digits)
+
+    @api.model
+    def _percent(self, value, digits=1):
+        """A share given in percent, in the reader's way ("27,3 %")."""
+        return f"{self._number(value, digits)} %"
 
     @api.model
     def _duration(self, minutes):

@@ -27,7 +27,7 @@ class CrmRoutingFairness(models.TransientModel):
     """
 
     _name = "crm.routing.fairness"
-    _inherit = ["crm.routing.input.mixin"]
+    _inherit = ["crm.routing.input.mixin", "crm.routing.managers.only"]
     _description = "Routing Fairness"
 
     rule_id = fields.Many2one(

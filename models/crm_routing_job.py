@@ -33,7 +33,7 @@ KINDS = [("route", "Route leads now"), ("replay", "What-if replay")]
 class CrmRoutingJob(models.Model):
     _name = "crm.routing.job"
     _description = "Lead Routing Background Job"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "crm.routing.managers.only"]
     _order = "id desc"
 
     name = fields.Char(required=True, readonly=True)
@@ -67,6 +67,11 @@ class CrmRoutingJob(models.Model):
             job.progress = 100.0 * job.done / job.total if job.total else 0.0
 
     # ------------------------------------------------------------------ start
+    @api.model
+    def _inline_limit(self):
+        """Up to this many leads, Route now answers in the request itself."""
+        return INLINE_LIMIT
+
     @api.model
     def _start_route(self, leads):
         """Route ``leads`` in the background; return the notification saying so."""

@@ -34,7 +34,7 @@ LEAD_FIELDS = (
 
 class CrmRoutingPreview(models.TransientModel):
     _name = "crm.routing.preview"
-    _inherit = ["crm.routing.input.mixin"]
+    _inherit = ["crm.routing.input.mixin", "crm.routing.managers.only"]
     _description = "Test a Lead Against the Routing Rules"
 
     company_id = fields.Many2one(

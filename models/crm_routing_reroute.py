@@ -15,7 +15,7 @@ class CrmRoutingReroute(models.TransientModel):
     """
 
     _name = "crm.routing.reroute"
-    _inherit = ["crm.routing.input.mixin"]
+    _inherit = ["crm.routing.input.mixin", "crm.routing.managers.only"]
     _description = "Route Leads Now (confirmation)"
 
     lead_ids = fields.Many2many("crm.lead", string="Leads", readonly=True)
@@ -78,6 +78,13 @@ class CrmRoutingReroute(models.TransientModel):
                 if count == 1
                 else _("%(count)s leads get another salesperson.", count=count)
             )
+        count = moves.get("new")
+        if count:
+            lines.append(
+                _("1 lead without a salesperson gets one.")
+                if count == 1
+                else _("%(count)s leads without a salesperson get one.", count=count)
+            )
         count = moves.get("queued")
         if count:
             lines.append(
@@ -103,10 +110,11 @@ class CrmRoutingReroute(models.TransientModel):
     @api.model
     def _moves(self, leads):
         """How many of ``leads`` routing now would give to someone else
-        (``owner``), queue or leave unassigned (a dry run: nothing is written,
-        the rotation memory included)."""
+        (``owner``), give a first salesperson (``new``), queue or leave
+        unassigned (a dry run: nothing is written, the rotation memory
+        included)."""
         leads = leads.filtered(lambda lead: lead.active and lead.probability < 100)
-        moves = {"owner": 0, "queued": 0, "unroutable": 0}
+        moves = {"owner": 0, "new": 0, "queued": 0, "unroutable": 0}
         if not leads:
             return moves
         current = {lead.id: lead.user_id.id for lead in leads}
@@ -117,7 +125,9 @@ class CrmRoutingReroute(models.TransientModel):
                 if not decision.write or decision.lead_id not in current:
                     continue
                 if decision.user_id:
-                    if decision.user_id != current[decision.lead_id]:
+                    if not current[decision.lead_id]:
+                        moves["new"] += 1
+                    elif decision.user_id != current[decision.lead_id]:
                         moves["owner"] += 1
                 elif current[decision.lead_id]:
                     moves["queued" if decision.event == "queue" else "unroutable"] += 1

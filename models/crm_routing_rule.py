@@ -377,7 +377,7 @@ class CrmRoutingRule(models.Model):
         hidden = self.env["crm.routing.explainer"]._hides_scores()
 
         def pct(value):
-            return f"{round(value * 100, 1)}%"
+            return self.env["crm.routing.explainer"]._percent(value * 100)
 
         headers = [_("Salesperson"), _("Leads"), _("Share")]
         if not hidden:
@@ -397,13 +397,16 @@ class CrmRoutingRule(models.Model):
             )
         body = Markup("").join(rows)
         if hidden:
-            caption = _("Gini coefficient %(gini)s.", gini=round(summary["gini"], 2))
+            caption = _(
+                "Gini coefficient %(gini)s.",
+                gini=self.env["crm.routing.explainer"]._number(summary["gini"], 2),
+            )
         else:
             gap = summary["largest_gap"]
             caption = _(
                 "Gini coefficient %(gini)s; largest gap: %(user)s, %(gap)s from "
                 "their target share.",
-                gini=round(summary["gini"], 2),
+                gini=self.env["crm.routing.explainer"]._number(summary["gini"], 2),
                 user=names.get(gap[0], ""),
                 gap=explain.difference(gap[4], "conversion", tr),
             )
@@ -658,10 +661,10 @@ class CrmRoutingRule(models.Model):
         for rule in self:
             check_lead_domain(self.env, rule.lead_domain, self._fields["lead_domain"])
 
-    @api.constrains("strategy", "fixed_user_id")
+    @api.constrains("strategy", "fixed_user_id", "active")
     def _check_fixed_user(self):
         for rule in self:
-            if rule.strategy == "fixed_user" and not rule.fixed_user_id:
+            if rule.active and rule.strategy == "fixed_user" and not rule.fixed_user_id:
                 raise ValidationError(
                     _(
                         "Rule “%(rule)s” uses the strategy “Specific salesperson”: "
@@ -670,9 +673,13 @@ class CrmRoutingRule(models.Model):
                     )
                 )
 
-    @api.constrains("strategy", "user_ids", "team_id")
+    @api.constrains("strategy", "user_ids", "team_id", "active")
     def _check_has_people(self):
+        """A rule that routes needs people; a rule not routing yet may be
+        saved half made (see ``action_activate``)."""
         for rule in self:
+            if not rule.active:
+                continue
             if rule.strategy != "fixed_user" and not (rule.user_ids or rule.team_id):
                 raise ValidationError(
                     _(

@@ -61,6 +61,12 @@ class CrmRoutingScorecard(models.Model):
     )
     closed_count = fields.Integer(string="Closed Leads", readonly=True)
     score_date = fields.Datetime(string="Scored On", readonly=True)
+    activity_display = fields.Char(
+        string="Activities per Day",
+        compute="_compute_displays",
+        help="Activities done on leads per working day; below a week of working "
+        "days of history the figure says nothing yet.",
+    )
     speed_display = fields.Char(
         string="Median First Contact", compute="_compute_displays"
     )
@@ -99,6 +105,12 @@ class CrmRoutingScorecard(models.Model):
                 if (card.details or {}).get("speed", {}).get("raw") is not None
                 else ""
             )
+            activity = (card.details or {}).get("activity", {})
+            card.activity_display = (
+                self._format_metric("activity", activity["raw"])
+                if activity.get("raw") is not None
+                else _("Not enough history yet")
+            )
             card.breakdown = self._render_breakdown(card.details)
 
     @api.model
@@ -124,7 +136,11 @@ class CrmRoutingScorecard(models.Model):
                 "<td class='text-end'>%s</td></tr>"
             ) % (
                 label,
-                "-" if value is None else formats[metric.shown_as](value),
+                (
+                    _("not enough history yet")
+                    if value is None
+                    else formats[metric.shown_as](value)
+                ),
                 item.get("n", 0),
                 escape(f"{item.get('percentile', 50):.0f}"),
                 item.get("weight"),
@@ -176,7 +192,7 @@ class CrmRoutingScorecard(models.Model):
         """A column per running target after the score's figures, titled with
         its metric and end ("Conversion by 03/31/2027")."""
         arch, view = super()._get_view(view_id, view_type, **options)
-        anchor = arch.xpath("//field[@name='activity_rate']")
+        anchor = arch.xpath("//field[@name='activity_display']")
         if view_type == "list" and anchor:
             anchor = anchor[0]
             titles = self._target_column_titles()
@@ -197,11 +213,11 @@ class CrmRoutingScorecard(models.Model):
         """How a metric's raw value is written, by its ``shown_as``."""
         explainer = self.env["crm.routing.explainer"]
         return {
-            "percent": lambda value: f"{value:.1f} %",
+            "percent": explainer._percent,
             "duration": explainer._duration,
-            "amount": lambda value: f"{value:,.0f}",
-            "decimal": lambda value: f"{value:.2f}",
-            "score": lambda value: f"{value:.1f}",
+            "amount": lambda value: explainer._number(value, 0),
+            "decimal": lambda value: explainer._number(value, 2),
+            "score": lambda value: explainer._number(value, 1),
         }
 
     @api.model

@@ -20,6 +20,9 @@ from .res_users import SCORECARD_FIELDS
 
 _logger = logging.getLogger(__name__)
 
+# Working days of history before activities per day mean anything.
+MIN_ACTIVITY_DAYS = 5
+
 
 class Slot(NamedTuple):
     """Whose leads to count (``user_id``), under which ``key`` (the person, or
@@ -357,8 +360,12 @@ class CrmRoutingScorer(models.AbstractModel):
             "revenue": MetricSample(
                 float(leads["revenue"]) if closed else None, closed
             ),
+            # Below a week of working days a rate is noise (24 activities on a
+            # first day read as "24 per day"): not enough history yet.
             "activity": MetricSample(
-                done / days / people if (assigned or done) else None,
+                done / days / people
+                if (assigned or done) and days >= MIN_ACTIVITY_DAYS
+                else None,
                 max(assigned, done),
             ),
             "satisfaction": MetricSample(satisfaction, 1 if satisfaction else 0),

@@ -42,7 +42,7 @@ DEFAULT_DAYS = 30
 class CrmRoutingSimulation(models.Model):
     _name = "crm.routing.simulation"
     _description = "Lead Routing What-if Replay"
-    _inherit = ["mail.thread", "crm.routing.input.mixin"]
+    _inherit = ["mail.thread", "crm.routing.input.mixin", "crm.routing.managers.only"]
     _order = "id desc"
     _check_company_auto = True
 
@@ -123,7 +123,21 @@ class CrmRoutingSimulation(models.Model):
     fairness_gap_user_id = fields.Many2one(
         "res.users", string="Furthest From Target", readonly=True
     )
-    summary_html = fields.Html(string="Summary", readonly=True, sanitize=True)
+    summary_data = fields.Json(
+        readonly=True,
+        help="The replay's figures per salesperson and per rule (ids and "
+        "counts): the summary is written from them in the reader's language.",
+    )
+    summary_html = fields.Html(
+        string="Summary", compute="_compute_summary_html", sanitize=True
+    )
+    legacy_summary_html = fields.Html(readonly=True, sanitize=True)
+    period_lead_count = fields.Integer(
+        string="Leads in the Period",
+        compute="_compute_period_lead_count",
+        help="The leads the replay will take: those of the filter created in the "
+        "period, archived, lost and won leads included.",
+    )
 
     # ------------------------------------------------------------------ checks
     @api.constrains("lead_domain")
@@ -369,18 +383,32 @@ class CrmRoutingSimulation(models.Model):
             for uid, latest in before.items()
         }
 
+    @api.depends("lead_domain", "date_from", "date_to")
+    def _compute_period_lead_count(self):
+        for sim in self:
+            try:
+                sim.period_lead_count = (
+                    sim._leads_count() if sim.date_from and sim.date_to else 0
+                )
+            except Exception:  # noqa: BLE001 - an unusable draft filter counts 0
+                sim.period_lead_count = 0
+
+    @api.depends("summary_data", "legacy_summary_html")
+    @api.depends_context("lang")
+    def _compute_summary_html(self):
+        for sim in self:
+            data = sim.summary_data
+            sim.summary_html = (
+                sim._summary_html(data) if data else sim.legacy_summary_html
+            )
+
     def _store(self, leads, decided, summary):
         """Replace the lines and figures with the replay's."""
-        explainer = self.env["crm.routing.explainer"]
         ordered = [decided[lead.id] for lead in leads]
-        details = [decision.to_json() if decision else None for _l, decision in ordered]
-        reasons = explainer._render([d for d in details if d])
-        reasons.reverse()
-        no_rule = _("No rule of this simulation applies to the lead's company.")
         lines = []
         for lead, decision in ordered:
             if decision is None:
-                user_id, rule_id, state, reason = False, False, "unroutable", no_rule
+                user_id, rule_id, state, details = False, False, "unroutable", None
             else:
                 user_id, rule_id = decision.user_id or False, decision.rule_id or False
                 state = (
@@ -390,7 +418,7 @@ class CrmRoutingSimulation(models.Model):
                     if decision.event == "queue"
                     else "unroutable"
                 )
-                reason = reasons.pop()
+                details = decision.to_json()
             lines.append(
                 {
                     "lead_id": lead.id,
@@ -399,7 +427,7 @@ class CrmRoutingSimulation(models.Model):
                     "user_id": user_id,
                     "actual_user_id": lead.user_id.id,
                     "state": state,
-                    "reason": reason,
+                    "details": details,
                 }
             )
         self.line_ids.unlink()
@@ -421,48 +449,58 @@ class CrmRoutingSimulation(models.Model):
                 "fairness_gini": summary.gini,
                 "fairness_gap": summary.largest_gap * 100.0,
                 "fairness_gap_user_id": gap_user.id,
-                "summary_html": self._summary_html(summary),
+                "summary_data": {
+                    "per_user": {str(k): v for k, v in summary.per_user.items()},
+                    "targets": {str(k): v for k, v in summary.targets.items()},
+                    "eligible": list(summary.eligible),
+                    "per_rule": {str(k): v for k, v in summary.per_rule.items()},
+                },
             }
         )
 
-    def _summary_html(self, summary):
-        """Leads per salesperson (share and target) and per rule, as tables."""
+    def _summary_html(self, data):
+        """Leads per salesperson (share and target) and per rule, in the
+        rules' order, as tables written in the reader's language. The rule
+        columns add up to Matched: each lead its filter matched was taken by
+        an earlier rule, assigned, queued, unroutable, or passed on."""
         env = self.env
+        explainer = env["crm.routing.explainer"]
         users = env["res.users"].with_context(active_test=False)
         rules = env["crm.routing.rule"].with_context(active_test=False)
-        total = sum(summary.per_user.values())
+        per_user = {int(k): v for k, v in data.get("per_user", {}).items()}
+        targets = {int(k): v for k, v in data.get("targets", {}).items()}
+        per_rule = {int(k): v for k, v in data.get("per_rule", {}).items()}
+        total = sum(per_user.values())
         people = sorted(
-            summary.eligible, key=lambda uid: (-summary.per_user.get(uid, 0), uid)
+            data.get("eligible") or (), key=lambda uid: (-per_user.get(uid, 0), uid)
         )
-        names = {u.id: u.name for u in users.browse(people)}
+        names = {u.id: u.name for u in users.browse(people).exists()}
         row = Markup("<tr>" + "<td>{}</td>" * 4 + "</tr>")
         head = Markup("<tr>" + "<th>{}</th>" * 4 + "</tr>")
         people_rows = Markup("").join(
             row.format(
                 names.get(uid, ""),
-                summary.per_user.get(uid, 0),
-                f"{100.0 * summary.per_user.get(uid, 0) / total:.1f} %"
+                explainer._number(per_user.get(uid, 0)),
+                explainer._percent(100.0 * per_user.get(uid, 0) / total)
                 if total
                 else "",
-                f"{100.0 * summary.targets[uid]:.1f} %"
-                if uid in summary.targets
-                else "",
+                explainer._percent(100.0 * targets[uid]) if uid in targets else "",
             )
             for uid in people
         )
-        rule_names = {r.id: r.name for r in rules.browse(sorted(summary.per_rule))}
-        rule_row = Markup("<tr>" + "<td>{}</td>" * 6 + "</tr>")
+        keys = ("matched", "taken_earlier", "assigned", "queued", "unroutable",
+                "fell_through")  # fmt: skip
+        ordered = (
+            rules.browse(sorted(per_rule)).exists().sorted(lambda r: (r.sequence, r.id))
+        )
+        rule_row = Markup("<tr>" + "<td>{}</td>" * 7 + "</tr>")
         rule_rows = Markup("").join(
             rule_row.format(
-                rule_names.get(rid, ""),
-                *(
-                    summary.per_rule[rid].get(key, 0)
-                    for key in ("matched", "assigned", "queued", "unroutable",
-                                "fell_through")
-                ),
+                rule.name,
+                *(explainer._number(per_rule[rule.id].get(key, 0)) for key in keys),
             )
-            for rid in sorted(summary.per_rule, key=lambda r: rule_names.get(r, ""))
-        )  # fmt: skip
+            for rule in ordered
+        )
         table = Markup(
             "<table class='table table-sm'><thead>{}</thead><tbody>{}</tbody></table>"
         )
@@ -474,9 +512,9 @@ class CrmRoutingSimulation(models.Model):
             ),
             _("Leads per rule"),
             table.format(
-                Markup("<tr>" + "<th>{}</th>" * 6 + "</tr>").format(
-                    _("Rule"), _("Matched"), _("Assigned"), _("Queued"),
-                    _("Unroutable"), _("Fell through"),
+                Markup("<tr>" + "<th>{}</th>" * 7 + "</tr>").format(
+                    _("Rule"), _("Matched"), _("Taken by an earlier rule"),
+                    _("Assigned"), _("Queued"), _("Unroutable"), _("Fell through"),
                 ),
                 rule_rows,
             ),

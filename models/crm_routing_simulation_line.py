@@ -5,7 +5,9 @@ are the replay's result, to be read in a list, a graph or a pivot table and
 exported.
 """
 
-from odoo import api, fields, models
+import json
+
+from odoo import _, api, fields, models
 from odoo.tools import SQL
 
 LINE_STATES = [
@@ -17,6 +19,7 @@ LINE_STATES = [
 
 class CrmRoutingSimulationLine(models.Model):
     _name = "crm.routing.simulation.line"
+    _inherit = ["crm.routing.managers.only"]
     _description = "Lead Routing What-if Replay Line"
     _order = "simulation_id, lead_create_date, id"
 
@@ -40,13 +43,35 @@ class CrmRoutingSimulationLine(models.Model):
         "res.users", string="Actual Salesperson", ondelete="set null", readonly=True
     )
     state = fields.Selection(LINE_STATES, string="Outcome", readonly=True)
-    reason = fields.Text(string="Explanation", readonly=True)
+    details = fields.Json(
+        readonly=True, help="The simulated decision, as the routing log stores one."
+    )
+    reason = fields.Text(
+        string="Explanation",
+        compute="_compute_reason",
+        help="Why the simulated rules would decide so, in the reader's language.",
+    )
+    legacy_reason = fields.Text(readonly=True)
     changed = fields.Boolean(
         string="Would Change Owner",
         compute="_compute_changed",
         store=True,
         help="The simulated salesperson is not the lead's salesperson today.",
     )
+
+    @api.depends("details", "legacy_reason")
+    @api.depends_context("lang", "uid")
+    def _compute_reason(self):
+        """Rendered when read, like the log: a Russian manager reads a replay
+        a Chinese manager ran in Russian."""
+        texts = self.env["crm.routing.explainer"]._render(
+            [line.details for line in self]
+        )
+        no_rule = _("No rule of this simulation applies to the lead's company.")
+        for line, text in zip(self, texts, strict=True):
+            line.reason = (
+                text or line.legacy_reason or (no_rule if not line.details else "")
+            )
 
     @api.depends("user_id", "actual_user_id")
     def _compute_changed(self):
@@ -66,18 +91,18 @@ class CrmRoutingSimulationLine(models.Model):
             return
         self.flush_model()
         columns = ("lead_id", "lead_create_date", "rule_id", "user_id",
-                   "actual_user_id", "state", "reason")  # fmt: skip
-        types = ("int", "timestamp", "int", "int", "int", "varchar", "text")
+                   "actual_user_id", "state", "details")  # fmt: skip
+        types = ("int", "timestamp", "int", "int", "int", "varchar", "jsonb")
         now, uid = self.env.cr.now(), self.env.uid
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO crm_routing_simulation_line
                        (simulation_id, company_id, lead_id, lead_create_date,
-                        rule_id, user_id, actual_user_id, state, reason, changed,
+                        rule_id, user_id, actual_user_id, state, details, changed,
                         create_uid, create_date, write_uid, write_date)
                 SELECT %(sim)s, %(company)s, v.lead_id, v.lead_create_date,
-                       v.rule_id, v.user_id, v.actual_user_id, v.state, v.reason,
+                       v.rule_id, v.user_id, v.actual_user_id, v.state, v.details,
                        v.user_id IS DISTINCT FROM v.actual_user_id,
                        %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM unnest(%(arrays)s) AS v(%(names)s)
@@ -87,7 +112,7 @@ class CrmRoutingSimulationLine(models.Model):
                 uid=uid,
                 now=now,
                 arrays=SQL(", ").join(
-                    SQL("%s::" + kind + "[]", [row[name] or None for row in rows])
+                    SQL("%s::" + kind + "[]", [_value(row[name]) for row in rows])
                     for name, kind in zip(columns, types, strict=True)
                 ),
                 names=SQL(", ").join(SQL.identifier(name) for name in columns),
@@ -95,3 +120,10 @@ class CrmRoutingSimulationLine(models.Model):
         )
         self.invalidate_model()
         simulation.invalidate_recordset(["line_ids"])
+
+
+def _value(value):
+    """A column value for the bulk insert (dicts as JSON text)."""
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return value or None

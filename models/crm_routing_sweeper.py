@@ -259,7 +259,12 @@ class CrmRoutingSweeper(models.AbstractModel):
         values, recipients = [], []
         for lead in leads:
             previous = before[lead.id]
-            lang = (lead.user_id or previous).lang or self.env.lang
+            lang = (
+                lead.user_id.lang
+                or lead.company_id.partner_id.lang
+                or previous.lang
+                or self.env.lang
+            )
             this = self.with_context(lang=lang)
             text = this._reassignment_text(
                 lead,

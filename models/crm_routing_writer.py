@@ -9,6 +9,7 @@ number of statements per batch however many leads and salespeople it holds.
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..routing.messages import _lt
 from .crm_lead import ROUTING_WRITES, TOUCH_STATES
@@ -167,6 +168,10 @@ class CrmRoutingWriter(models.AbstractModel):
             lambda item: dict(item[0]).get("user_id"),
             lambda items: self._write_leads(written, dict(items), track),
         )
+        if taken_from:
+            # Before the followers are loaded for the new to-dos (deleting
+            # activities would drop them from the cache).
+            activities = self._replace_todos(taken_from, activities)
         subscribed = each_owner(
             list(owner_of.items()),
             lambda item: item[1],
@@ -175,8 +180,6 @@ class CrmRoutingWriter(models.AbstractModel):
             ),
         )
         self.env["crm.routing.log"]._append(logs)
-        if taken_from:
-            activities = self._replace_todos(taken_from, activities)
         if activities:
             each_owner(
                 activities,
@@ -327,7 +330,19 @@ class CrmRoutingWriter(models.AbstractModel):
             lambda todo: new_owner.get(todo.res_id) != todo.user_id.id
         )
         has = {(todo.res_id, todo.user_id.id) for todo in todos - stale}
-        stale.unlink()
+        if stale:
+            # Deleted in one statement: the ORM's unlink flushes and empties
+            # the caches, and each lead would then be read again, one by one,
+            # for the new to-dos. Their owners' activity counters are told, as
+            # Odoo's unlink tells them.
+            stale.user_id._bus_send("mail.activity/updated", {"activity_deleted": True})
+            self.env.cr.execute(
+                SQL("DELETE FROM mail_activity WHERE id = ANY(%s)", stale.ids)
+            )
+            self.env["mail.activity"].invalidate_model()
+            self.env["crm.lead"].browse(sorted(taken_from)).invalidate_recordset(
+                ["activity_ids"]
+            )
         return [item for item in activities if (item[0].id, item[2].user_id) not in has]
 
     def _activity_wording(self, deadline, profile):

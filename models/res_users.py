@@ -74,8 +74,15 @@ class ResUsers(models.Model):
     )
     routing_score_details = fields.Json(compute="_compute_routing_scorecard")
     routing_tier = fields.Selection(
-        [("top", "Top 20%"), ("middle", "Middle"), ("bottom", "Bottom 20%")],
+        [
+            ("top", "Top 20%"),
+            ("middle", "Middle"),
+            ("bottom", "Bottom 20%"),
+            ("unranked", "Not ranked"),
+        ],
         compute="_compute_routing_scorecard",
+        help="Not ranked: not in a sales team or a routing rule's pool, so routing "
+        "never chooses them and the scorecard leaves them out.",
     )
     routing_satisfaction = fields.Float(
         string="Customer Satisfaction (0-5)",
@@ -508,6 +515,8 @@ class ResUsers(models.Model):
             card = by_user.get(user._origin.id)
             for name, source in SCORECARD_FIELDS.items():
                 user[name] = card[source] if card else False
+            if user._origin.id not in hidden and not (card and card.ranked):
+                user.routing_tier = "unranked"
             user.routing_score_hidden = user._origin.id in hidden
 
     def _inverse_routing_score(self):

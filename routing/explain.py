@@ -123,7 +123,13 @@ class _Renderer:
             )
         elif params.get("never"):
             out.append(self.tr(messages.FIGURES["never"]))
-        return ", ".join(out)
+        if not out:
+            return ""
+        template = self.tr(messages.PARTS["figures_more"])
+        text = out[0]
+        for item in out[1:]:
+            text = template % {"items": text, "item": item}
+        return text
 
     def why(self, details):
         code = details.get("code")

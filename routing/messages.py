@@ -196,6 +196,9 @@ PARTS = {
     "and_more": _lt("%(people)s and %(count)s more"),
     # Joins one more item to a list (Chinese uses "；", for instance).
     "list_more": _lt("%(items)s; %(item)s"),
+    # Joins one more figure about a person ("open leads: 2, last lead 5 min
+    # ago"; Chinese uses "，").
+    "figures_more": _lt("%(items)s, %(item)s"),
     "and": _lt("%(first)s and %(last)s"),
     "deleted_user": _lt("a deleted user"),
     "deleted_rule": _lt("a deleted rule"),

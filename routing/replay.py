@@ -126,7 +126,10 @@ def summarise(leads, decisions, rules, candidates):
                 per_rule[rule_id]["matched"] += 1
     for decision in decisions:
         for tried in decision.tried:
-            per_rule[tried.rule_id]["fell_through"] += 1
+            # The rule that ends up deciding (unroutable after falling
+            # through every rule) counts once, in its outcome.
+            if tried.rule_id != decision.rule_id:
+                per_rule[tried.rule_id]["fell_through"] += 1
         if decision.rule_id is None:
             continue
         if decision.user_id is not None:
@@ -137,6 +140,12 @@ def summarise(leads, decisions, rules, candidates):
             per_rule[decision.rule_id]["queued"] += 1
         else:
             per_rule[decision.rule_id]["unroutable"] += 1
+    for counts in per_rule.values():
+        # Matched by the filter, but an earlier rule took the lead.
+        reached = sum(
+            counts[key] for key in ("assigned", "queued", "unroutable", "fell_through")
+        )
+        counts["taken_earlier"] = max(counts["matched"] - reached, 0)
     per_rule_targets = {
         rule_id: rule_targets(by_id[rule_id], candidates)
         for rule_id in assigned_by_rule

@@ -10,6 +10,7 @@ from . import (
     test_routing_faults,
     test_routing_first_touch,
     test_routing_followers,
+    test_routing_followups,
     test_routing_jobs,
     test_routing_lead_screen,
     test_routing_performance,

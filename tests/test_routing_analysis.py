@@ -310,7 +310,7 @@ class TestRoutingAnalysis(RoutingCase):
         self.assertAlmostEqual(wizard.largest_gap, 60.0)
         html = str(wizard.fairness_html)
         self.assertIn("Gini coefficient 0.72", html)
-        self.assertIn("<td>Erin</td><td>0</td><td>0.0%</td><td>20.0%</td>", html)
+        self.assertIn("<td>Erin</td><td>0</td><td>0.0 %</td><td>20.0 %</td>", html)
 
     def test_fairness_leaves_out_leads_routed_outside_the_period(self):
         routed = fields.Datetime.context_timestamp(self.rule, self.created).date()

@@ -4,7 +4,7 @@ from odoo.tests import new_test_user, tagged
 
 from .common import RoutingCase
 
-LEAD_MODULE = "odoo.addons.crm_lead_routing.models.crm_lead"
+JOB_MODULE = "odoo.addons.crm_lead_routing.models.crm_routing_job"
 SIMULATION_MODULE = "odoo.addons.crm_lead_routing.models.crm_routing_simulation"
 
 
@@ -32,7 +32,7 @@ class TestRoutingBackgroundJobs(RoutingCase):
         self.company.routing_auto_assign = False
         leads = self.create_leads(7)
         self.assertFalse(leads.filtered("routing_assigned_at"))
-        with patch(f"{LEAD_MODULE}.INLINE_LIMIT", 5):
+        with patch(f"{JOB_MODULE}.INLINE_LIMIT", 5):
             action = leads.with_user(self.manager).action_route()
         self.assertIn("being routed in the background", action["params"]["message"])
         self.assertFalse(leads.filtered("routing_assigned_at"), "nothing routed yet")

@@ -116,7 +116,7 @@ class TestRoutingLeadScreen(RoutingCase):
                 default_lead_ids=[(6, 0, (fresh | worked).ids)]
             )
         )
-        self.assertIn("1 leads are past the first stage", form.summary)
+        self.assertIn("1 lead is past the first stage", form.summary)
         wizard = form.save()
         wizard.action_confirm()
         self.assertEqual(fresh.user_id, self.alice)

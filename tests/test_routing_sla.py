@@ -156,12 +156,14 @@ class TestRoutingSla(SweepMixin, RoutingCase):
         self.sweep(t0 + timedelta(minutes=62))
         self.assertEqual(lead.user_id, self.carol)
         self.assertEqual(lead.routing_reassign_count, 2)
-        # Alice is free, but she already had it: nobody left, the lead queues.
+        # Alice is free, but she already had it: nobody left who may take it,
+        # so it is escalated as the rule says instead of queueing for ever.
         self.sweep(t0 + timedelta(minutes=93))
         self.assertFalse(lead.user_id)
-        self.assertEqual(lead.routing_state, "queued")
+        self.assertEqual(lead.routing_state, "escalated")
         self.assertEqual(
-            self.logs(lead).mapped("event"), ["assign", "reassign", "reassign", "queue"]
+            self.logs(lead).mapped("event"),
+            ["assign", "reassign", "reassign", "queue", "escalate"],
         )
         self.assertEqual(
             self.logs(lead, "reassign").user_id, self.bob | self.carol, "never Alice"

@@ -31,6 +31,14 @@ class TargetCase(RoutingCase):
             }
         )
         cls.make_rule()  # the five are whom routing hands leads to
+        # Salespeople who have worked here all year: the activity rate needs a
+        # week of working days of history (the tests freeze time before now).
+        cls.env.flush_all()
+        cls.env.cr.execute(
+            "UPDATE res_users SET create_date = '2026-01-01' WHERE id = ANY(%s)",
+            [cls.sales.ids],
+        )
+        cls.env.invalidate_all()
         cls.Target = cls.env["crm.routing.target"]
         cls.Target.search([]).unlink()  # the demo's would add columns and rows
         cls.manager = new_test_user(

@@ -233,3 +233,40 @@ class TestRoutingTours(HttpCase):
         )
         self.assertEqual(report.weeks, 4)
         self.assertEqual(len(report.line_ids), 168)
+
+    def test_sales_manager_meets_last_week_s_screens_fixed(self):
+        """Experiments > New, a rule left half made, Route now's confirmation."""
+        self.tour(
+            self.manager,
+            "/odoo/action-crm_lead_routing.crm_routing_experiment_action",
+            "crm_lead_routing_new_experiment",
+        )
+        experiment = self.env["crm.routing.experiment"].search(
+            [("name", "=", "Does weighting help?")]
+        )
+        self.assertEqual(experiment.rule_id, self.rule)
+        self.tour(
+            self.manager,
+            "/odoo/action-crm_lead_routing.crm_routing_rule_action",
+            "crm_lead_routing_new_rule_waits",
+        )
+        half = (
+            self.env["crm.routing.rule"]
+            .with_context(active_test=False)
+            .search([("name", "=", "Half-made rule")])
+        )
+        self.assertFalse(half.active)
+        self.tour(
+            self.manager,
+            f"{PIPELINE}?view_type=list",
+            "crm_lead_routing_route_now_story",
+        )
+
+    def test_a_salesperson_following_the_routing_rule_link_sees_no_manager_button(self):
+        for user in (self.own, self.all):
+            self.open_screen(
+                user.login,
+                f"/odoo/action-crm_lead_routing.crm_routing_rule_action/{self.rule.id}",
+                ".o_form_view:not(:has(button:contains('Test a Lead')))"
+                " div[name=fairness_html]",
+            )

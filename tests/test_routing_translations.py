@@ -164,6 +164,62 @@ class TestRoutingTranslations(RoutingCase):
             activity.summary, "Новый лид: свяжитесь с ним до 2026-11-23 11:01 UTC"
         )
 
+    # -------------------------------------------------- readers, not writers
+    def test_a_replay_reads_in_the_language_of_whoever_opens_it(self):
+        rule = self.make_rule("Inbound")
+        self.company.routing_auto_assign = False
+        leads = self.create_leads(3)
+        chinese_manager = new_test_user(
+            self.env,
+            "routing_translations_zh_manager",
+            groups="sales_team.group_sale_manager",
+            lang=CHINESE,
+        )
+        sim = (
+            self.env["crm.routing.simulation"]
+            .with_user(self.manager)
+            .with_context(lang=RUSSIAN)
+            .create(
+                {
+                    "lead_domain": repr([("id", "in", leads.ids)]),
+                    "rule_ids": [(6, 0, rule.ids)],
+                }
+            )
+        )
+        sim.action_run()
+        line = sim.line_ids[:1]
+        self.assertTrue(self.read_as(self.manager, line).reason.startswith("Назначен"))
+        self.assertTrue(self.read_as(chinese_manager, line).reason.startswith("按规则"))
+        self.assertIn("各销售人员线索", self.read_as(chinese_manager, sim).summary_html)
+        self.assertIn("Лиды по продавцам", self.read_as(self.manager, sim).summary_html)
+
+    def test_a_lead_queued_by_the_sweep_is_noted_in_the_company_s_language(self):
+        self.company.partner_id.lang = RUSSIAN
+        lead, _log = self.route_one(
+            user_ids=[(6, 0, (self.alice | self.bob).ids)], fallback="queue"
+        )
+        self.assertEqual(lead.user_id, self.alice)
+        # Bob is away, Alice already had it: the lead waits in the queue.
+        self.bob.routing_available = False
+        with freeze_time(MISSED):
+            self.env["crm.routing.sweeper"]._sweep_overdue()
+        self.assertEqual(lead.routing_state, "queued")
+        note = lead.message_ids.filtered(lambda m: "Alice" in (m.body or ""))[:1]
+        self.assertIn("поставлен в очередь", note.body)
+
+    def test_figures_follow_the_readers_way_of_writing_numbers(self):
+        rule = self.make_rule("Inbound", strategy="weighted", fairness_floor=30)
+        self.create_leads(3)
+        russian = self.read_as(self.manager, rule).fairness_html
+        self.assertRegex(russian, r"\d+,\d %")
+        self.assertNotRegex(russian, r"\d+\.\d%")
+
+    def test_a_russian_deadline_reads_in_lower_case_after_its_label(self):
+        lead, _log = self.route_one()
+        with freeze_time(CREATED):
+            left = self.read_as(self.bob, lead.sudo()).routing_time_left
+        self.assertTrue(left.startswith("осталось "), left)
+
     # -------------------------------------------------- targets and capacity
     @freeze_time("2026-11-25 12:00:00")
     def test_targets_and_capacity_read_in_each_language(self):

@@ -206,3 +206,29 @@ def test_one_hidden_person_and_a_lead_just_now_read_naturally():
     assert "more people" not in text
     assert "last lead just now" in text
     assert " 0 s ago" not in text
+
+
+def test_a_person_s_figures_are_joined_as_the_reader_s_language_joins_them():
+    chinese = {"%(items)s, %(item)s": "%(items)s，%(item)s"}
+    details = {
+        "v": 2,
+        "event": "assign",
+        "code": "best_match",
+        "strategy": "best_match",
+        "rule_id": 1,
+        "user_id": 2,
+        "params": {"fit": 0.8, "open_leads": 2},
+        "candidates": [
+            {"user_id": 2, "eligible": True, "reason": "chosen", "rank": 1},
+            {
+                "user_id": 3,
+                "eligible": True,
+                "reason": "eligible",
+                "rank": 2,
+                "params": {"fit": 0.6, "open_leads": 1},
+            },
+        ],
+    }
+    text = explain.render(details, tr=lambda t: chinese.get(t, t))
+    assert "skill fit 60%，open leads: 1" in text
+    assert ", open leads: 1" not in text

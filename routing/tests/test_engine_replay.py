@@ -254,9 +254,44 @@ def test_summary_counts_rules_people_and_fairness():
     decisions = route_batch(leads, cands, [rule, rr]).decisions
     summary = summarise(leads, decisions, [rule, rr], cands)
     assert summary.per_user == {1: 4, 2: 2, 3: 2, 4: 2}
-    assert summary.per_rule[1] == {"matched": 4, "assigned": 4}
-    assert summary.per_rule[2] == {"matched": 10, "assigned": 6}
+    assert summary.per_rule[1] == {"matched": 4, "assigned": 4, "taken_earlier": 0}
+    assert summary.per_rule[2] == {"matched": 10, "assigned": 6, "taken_earlier": 4}
     # Targets: 4 leads all to 1, 6 leads a third each to 2, 3, 4.
     assert summary.targets == pytest.approx({1: 0.4, 2: 0.2, 3: 0.2, 4: 0.2})
     assert summary.largest_gap == pytest.approx(0.0)
     assert summary.gini == pytest.approx(fairness.gini([4, 2, 2, 2]))
+
+
+OUTCOMES = ("taken_earlier", "assigned", "queued", "unroutable", "fell_through")
+
+
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.booleans(), st.booleans()), min_size=1, max_size=25
+    ),
+    st.lists(st.booleans(), min_size=3, max_size=3),
+)
+def test_a_rule_s_outcomes_add_up_to_the_leads_it_matched(matches, available):
+    """Every lead a rule's filter matched is counted once: taken by an
+    earlier rule, assigned, queued, unroutable, or passed to the next rule."""
+    cands = {
+        i: Candidate(i, company_ids=frozenset({1}), available=available[i - 1])
+        for i in (1, 2, 3)
+    }
+    rules = [
+        Rule(1, 1, "round_robin", (1,), respect_working_hours=False),
+        Rule(
+            2, 2, "load_balanced", (2,), respect_working_hours=False, fallback="queue"
+        ),
+        Rule(3, 3, "round_robin", (3,), respect_working_hours=False),
+    ]
+    leads = [
+        Lead(
+            i, 1, rule_ids=tuple(r for r, hit in zip((1, 2, 3), m, strict=True) if hit)
+        )
+        for i, m in enumerate(matches)
+    ]
+    decisions = route_batch(leads, cands, rules).decisions
+    summary = summarise(leads, decisions, rules, cands)
+    for counts in summary.per_rule.values():
+        assert sum(counts.get(key, 0) for key in OUTCOMES) == counts["matched"]

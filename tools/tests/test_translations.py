@@ -65,8 +65,9 @@ def test_headers_name_the_language_its_plural_forms_and_utf8(lang):
 
 @pytest.mark.parametrize("lang", sorted(LANGUAGES))
 def test_no_english_is_left_in_by_copying_the_msgid(lang):
-    # Abbreviations and product names stay as they are in both languages.
-    kept = {"ID", "CRM", "CSAT", "NPS", "Odoo", "SMS"}
+    # Abbreviations, product names and the literal values a filter may hold
+    # (True, False) stay as they are in both languages.
+    kept = {"ID", "CRM", "CSAT", "NPS", "Odoo", "SMS", "True", "False", "NUL"}
     copied = [
         msgid
         for (_ctx, msgid), entry in dev.read_po(I18N / f"{lang}.po").items()

@@ -116,3 +116,43 @@ tours.add("crm_lead_routing_my_targets", {
         { trigger: ".modal .o_form_view div[name=routing_target_ids] .o_data_row .o_progressbar" },
     ],
 });
+
+// Experiments > New: the Rule field offers the company's rules, and the plan
+// shows as soon as a rule is chosen, before saving.
+tours.add("crm_lead_routing_new_experiment", {
+    steps: () => [
+        { trigger: ".o_list_view .o_list_button_add", run: "click" },
+        { trigger: ".o_form_view .o_field_widget[name=name] input", run: "edit Does weighting help?" },
+        { trigger: ".o_form_view .o_field_widget[name=rule_id] input", run: "edit Tour" },
+        { trigger: ".o-autocomplete--dropdown-item > a:contains('Tour inbound')", run: "click" },
+        { trigger: ".o_form_view .o_field_widget[name=baseline] span:not(:empty)" },
+        { trigger: ".o_form_view .o_field_widget[name=variant_strategy] select", run: "select \"weighted\"" },
+        { trigger: ".o_form_button_save", run: "click" },
+        { trigger: ".o_form_view .o_statusbar_status button[aria-checked=true]:contains('Draft')" },
+    ],
+});
+
+// A rule made on screen does not route until the manager activates it.
+tours.add("crm_lead_routing_new_rule_waits", {
+    steps: () => [
+        { trigger: ".o_list_view .o_list_button_add", run: "click" },
+        { trigger: ".o_form_view .o_field_widget[name=name] input", run: "edit Half-made rule" },
+        { trigger: ".o_form_view .ribbon:contains('Not routing')" },
+        { trigger: ".o_form_view .alert:contains('routes no lead until you press')" },
+        { trigger: ".o_form_button_save", run: "click" },
+        { trigger: ".o_form_view button[name=action_activate]" },
+    ],
+});
+
+// Route now on several owned leads: the confirmation says what it will write.
+tours.add("crm_lead_routing_route_now_story", {
+    steps: () => [
+        { trigger: ".o_list_view .o_list_record_selector input", run: "click" },
+        { trigger: ".o_list_view .o_list_selection_box" },
+        { trigger: ".o_cp_action_menus .dropdown-toggle", run: "click" },
+        { trigger: ".o-dropdown--menu .o-dropdown-item:contains('Route now')", run: "click" },
+        { trigger: ".modal div[name=summary]:contains('already')" },
+        { trigger: ".modal div[name=summary]:not(:contains('1 leads'))" },
+        { trigger: ".modal .btn-secondary:contains('Cancel')", run: "click" },
+    ],
+});
