@@ -622,12 +622,13 @@ class CrmLead(models.Model):
                 )
             )
 
-    @api.model
     def action_routing_take_next(self):
         """The pipeline's Take My Next Lead button: see
         ``res.users.action_routing_take_next`` (the records clicked on, if
-        any, play no part: the next lead is never chosen)."""
-        return self.env.user.action_routing_take_next()
+        any, play no part: the next lead is never chosen). ``env.user`` is a
+        superuser record: the caller's own is taken, so that their companies
+        are checked."""
+        return self.env["res.users"].browse(self.env.uid).action_routing_take_next()
 
     def write(self, vals):
         self._routing_check_protected([vals])

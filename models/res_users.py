@@ -384,7 +384,18 @@ class ResUsers(models.Model):
                     "asks for it, and to nobody else."
                 )
             )
+        # The company comes from the request's context, which a superuser
+        # environment does not check: the taker must work for it.
         company = self.env.company
+        if company not in user.company_ids:
+            raise AccessError(
+                _(
+                    "%(user)s does not work for %(company)s, so they cannot take "
+                    "its leads.",
+                    user=user.name,
+                    company=company.name,
+                )
+            )
         rules = (
             self.env["crm.routing.rule"]
             .sudo()
@@ -424,17 +435,28 @@ class ResUsers(models.Model):
             if taken:
                 return self._routing_taken(Lead.browse(taken.lead_id))
             passed += decisions
+        if not passed:
+            # Every lead seen waiting was taken meanwhile by someone else.
+            return self._routing_take_message(
+                _("No lead is waiting in the queues you take from.")
+            )
         reasons = self.env["crm.routing.explainer"]._exclusion_reasons(
             [(user.id, d.reason_code, d.reason_params) for d in passed]
         )
-        return self._routing_take_message(
-            _(
-                "%(count)s leads wait in the queues you take from, and none of "
-                "them is yours to take now: %(reasons)s.",
-                count=len(waiting),
+        if len(passed) == 1:
+            message = _(
+                "The lead waiting in the queues you take from is not yours to "
+                "take now: %(reasons)s.",
                 reasons=reasons,
             )
-        )
+        else:
+            message = _(
+                "None of the %(count)s leads waiting in the queues you take from "
+                "is yours to take now: %(reasons)s.",
+                count=len(passed),
+                reasons=reasons,
+            )
+        return self._routing_take_message(message)
 
     def _routing_taken(self, lead):
         return {

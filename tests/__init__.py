@@ -23,6 +23,7 @@ from . import (
     test_routing_sla,
     test_routing_strategies,
     test_routing_sweep_concurrency,
+    test_routing_take_concurrency,
     test_routing_targets,
     test_routing_tours,
     test_routing_translations,

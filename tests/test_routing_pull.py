@@ -30,11 +30,20 @@ class PullCase(RoutingCase):
         )
 
     def arrive(self, *names, at=TUESDAY_1000, **vals):
-        """Leads created a minute apart before ``at``, in this order."""
+        """Leads created a minute apart before ``at``, in this order (their
+        creation date too: the database stamps it with its own clock)."""
         leads = self.env["crm.lead"]
         for i, name in enumerate(names):
-            with freeze_time(at - timedelta(minutes=len(names) - i)):
-                leads |= self.Lead.create({"name": name, **vals})
+            created = at - timedelta(minutes=len(names) - i)
+            with freeze_time(created):
+                lead = self.Lead.create({"name": name, **vals})
+            self.env.flush_all()
+            self.env.cr.execute(
+                "UPDATE crm_lead SET create_date = %s WHERE id = %s",
+                (created, lead.id),
+            )
+            lead.invalidate_recordset(["create_date"])
+            leads |= lead
         return leads.sudo()
 
     def take(self, user, at=TUESDAY_1000):
@@ -125,8 +134,8 @@ class TestRoutingPull(PullCase):
         message = self.nothing(self.take(self.alice))
         self.assertEqual(
             message,
-            "2 leads wait in the queues you take from, and none of them is yours "
-            "to take now: lacks “French”.",
+            "None of the 2 leads waiting in the queues you take from is yours to "
+            "take now: lacks “French”.",
         )
         self.assertFalse((first | second).user_id, "nothing written")
         self.assertEqual(self.taken(self.take(self.bob)), first)
@@ -486,6 +495,8 @@ class TestRoutingRuleHistory(RoutingCase):
             self.env, "history_manager", groups="sales_team.group_sale_manager"
         )
         rule = self.make_rule(name="Tracked", user_ids=[(6, 0, self.alice.ids)])
+        # A record's changes are tracked once its creation is committed.
+        self.cr.flush()
         rule.with_user(manager).with_context(tracking_disable=False).write(
             {
                 "lead_domain": "[('expected_revenue', '>', 1000)]",
@@ -496,6 +507,8 @@ class TestRoutingRuleHistory(RoutingCase):
                 "delivery": "pull",
             }
         )
+        self.env.flush_all()
+        self.cr.flush()  # tracking values are written when the cursor flushes
         message = rule.message_ids[:1]
         self.assertEqual(message.author_id, manager.partner_id)
         changes = {
