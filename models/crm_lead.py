@@ -622,6 +622,20 @@ class CrmLead(models.Model):
                 )
             )
 
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """One header of buttons in the lead lists and kanbans: the web
+        client shows only the last ``<header>`` of a list or a kanban, and
+        several modules add one (Take My Next Lead here, Generate Leads in
+        lead mining): their buttons are put together in the first."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type in ("list", "kanban"):
+            headers = arch.xpath("./header")
+            for extra in headers[1:]:
+                headers[0].extend(list(extra))
+                arch.remove(extra)
+        return arch, view
+
     def action_routing_take_next(self):
         """The pipeline's Take My Next Lead button: see
         ``res.users.action_routing_take_next`` (the records clicked on, if

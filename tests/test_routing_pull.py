@@ -5,6 +5,7 @@ history of a rule."""
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
@@ -244,6 +245,51 @@ class TestRoutingTakeIsNoChoice(PullCase):
             self.env["res.users"].with_user(portal).browse(
                 portal.id
             ).action_routing_take_next()
+
+    def test_nobody_takes_the_leads_of_a_company_they_do_not_work_for(self):
+        other = self.env["res.company"].create(
+            {"name": "Other Co", "routing_auto_assign": True}
+        )
+        self.rule.company_id = False
+        self.env["crm.lead"].with_company(other).create(
+            {"name": "Elsewhere", "company_id": other.id, "user_id": False}
+        )
+        # The pipeline's button, with another company in the request's context.
+        as_alice = (
+            self.env["crm.lead"]
+            .with_user(self.alice)
+            .with_context(allowed_company_ids=[other.id])
+        )
+        with self.assertRaises(AccessError):
+            as_alice.action_routing_take_next()
+        # Even from a superuser environment, the taker's companies decide.
+        sudo_alice = self.env["res.users"].with_company(other).sudo()
+        with self.assertRaisesRegex(AccessError, "does not work for Other Co"):
+            sudo_alice.with_user(self.alice).sudo().browse(
+                self.alice.id
+            ).action_routing_take_next()
+
+    def test_the_button_sits_in_the_pipeline_next_to_the_other_buttons(self):
+        views = (
+            ("crm.crm_case_kanban_view_leads", "kanban"),
+            ("crm.crm_case_tree_view_oppor", "list"),
+            ("crm.crm_case_tree_view_leads", "list"),
+        )
+        for xmlid, view_type in views:
+            with self.subTest(view=xmlid):
+                arch = (
+                    self.env["crm.lead"]
+                    .with_user(self.alice)
+                    .get_views([(self.env.ref(xmlid).id, view_type)])["views"][
+                        view_type
+                    ]["arch"]
+                )
+                headers = etree.fromstring(arch).xpath("./header")
+                self.assertEqual(len(headers), 1, "the web client shows the last one")
+                names = headers[0].xpath("button/@name")
+                self.assertIn("action_routing_take_next", names)
+                if xmlid == "crm.crm_case_tree_view_oppor":
+                    self.assertGreater(len(names), 1, "the Email button stays")
 
     def test_the_pipeline_button_ignores_the_leads_clicked_on(self):
         first, second = self.arrive("First", "Second")

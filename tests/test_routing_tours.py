@@ -189,6 +189,41 @@ class TestRoutingTours(HttpCase):
             )
         )
 
+    def test_salesperson_takes_the_next_lead(self):
+        """Take My Next Lead in the pipeline, then in the Sales menu."""
+        pull = self.env["crm.routing.rule"].create(
+            {
+                "name": "Tour pull",
+                "sequence": 1,
+                "delivery": "pull",
+                "user_ids": [(6, 0, self.own.ids)],
+                "lead_domain": "[('name', '=like', 'Tour pull:%')]",
+                "sla_minutes": 30,
+                "respect_working_hours": False,
+            }
+        )
+        leads = self.env["crm.lead"].create(
+            [
+                {"name": "Tour pull: newer enquiry", "type": "opportunity"},
+                {"name": "Tour pull: oldest enquiry", "type": "opportunity"},
+            ]
+        )
+        self.assertEqual(leads.mapped("routing_state"), ["queued", "queued"])
+        self.assertEqual(leads.routing_rule_id, pull)
+        self.env.flush_all()
+        for lead, hours in zip(leads, (1, 2), strict=True):
+            self.env.cr.execute(
+                "UPDATE crm_lead SET create_date = %s WHERE id = %s",
+                (fields.Datetime.now() - timedelta(hours=hours), lead.id),
+            )
+        leads.invalidate_recordset(["create_date"])
+        self.tour(self.own, "/odoo", "crm_lead_routing_take_next")
+        self.assertEqual(leads.user_id, self.own)
+        self.assertEqual(
+            [log.event for log in leads.routing_log_ids.sorted("id")],
+            ["queue", "queue", "take", "take"],
+        )
+
     def test_salesperson_all_documents(self):
         for share in (False, True):
             self.company.routing_score_share = share
