@@ -223,6 +223,40 @@ class TestRoutingPull(PullCase):
         self.alice.routing_available = True
         self.assertEqual(self.taken(self.take(self.alice)), lead)
 
+    def test_the_queue_drain_hands_out_priority_channels_first_too(self):
+        """At the start of a shift the queue follows the same order of work."""
+        paid = self.env["utm.source"].create({"name": "Paid search"})
+        self.company.routing_priority_source_ids = paid
+        self.rule.write({"delivery": "push", "fallback": "queue"})
+        self.alice.routing_available = self.bob.routing_available = False
+        organic, ad = self.arrive("Organic, overnight", "Paid, overnight")
+        ad.sudo().source_id = paid
+        self.assertEqual((organic | ad).mapped("routing_state"), ["queued"] * 2)
+        # One lead's room when the shift starts: the paid one gets it.
+        self.alice.write({"routing_available": True, "routing_max_open_leads": 1})
+        with freeze_time(TUESDAY_1000 + timedelta(hours=1)):
+            self.assertEqual(self.env["crm.routing.sweeper"]._drain_queue(), 1)
+        self.assertEqual(ad.user_id, self.alice)
+        self.assertEqual(organic.routing_state, "queued")
+
+    def test_a_pushed_priority_lead_gets_the_shorter_deadline_and_its_sweep_says_so(
+        self,
+    ):
+        ads = self.env["utm.medium"].create({"name": "Paid ads"})
+        self.company.routing_priority_medium_ids = ads
+        self.rule.write({"delivery": "push", "priority_sla_minutes": 5})
+        with freeze_time(TUESDAY_1000):
+            hot = self.Lead.create({"name": "From an ad", "medium_id": ads.id}).sudo()
+            cold = self.Lead.create({"name": "From a search"}).sudo()
+        self.assertEqual(hot.routing_deadline, TUESDAY_1000 + timedelta(minutes=5))
+        self.assertEqual(cold.routing_deadline, TUESDAY_1000 + timedelta(minutes=30))
+        owner = hot.user_id
+        with freeze_time(TUESDAY_1000 + timedelta(minutes=6)):
+            self.env["crm.routing.sweeper"]._sweep_overdue()
+        self.assertNotEqual(hot.user_id, owner)
+        self.assertIn("within 5 min", self.last_log(hot).reason)
+        self.assertEqual(cold.routing_state, "assigned")
+
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
 class TestRoutingTakeIsNoChoice(PullCase):
