@@ -146,8 +146,11 @@ tours.add("crm_lead_routing_new_rule_waits", {
 });
 
 // Route now on several owned leads: the confirmation says what it will write.
+// The manager owns none: "My Pipeline" is taken off to see the team's.
 tours.add("crm_lead_routing_route_now_story", {
     steps: () => [
+        { trigger: ".o_searchview_facet .o_facet_remove", run: "click" },
+        { trigger: ".o_searchview:not(:has(.o_searchview_facet))" },
         { trigger: ".o_list_view .o_list_record_selector input", run: "click" },
         { trigger: ".o_list_view .o_list_selection_box" },
         { trigger: ".o_cp_action_menus .dropdown-toggle", run: "click" },
