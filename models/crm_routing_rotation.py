@@ -44,13 +44,18 @@ class CrmRoutingRotation(models.Model):
     @api.model
     def _latest_sql(self, rule_ids):
         """The newest usable row of each rule: ``(rule id, row id, state)``."""
+        # One index probe per rule, newest first, stopping at the first row
+        # not rolled back: the rows a prune has not reached yet cost nothing.
         return SQL(
-            """SELECT DISTINCT ON (rule_id) rule_id, id, state
-                 FROM crm_routing_rotation
-                WHERE rule_id = ANY(%s)
-                  AND (xid IS NULL OR pg_xact_status(xid) IS DISTINCT FROM 'aborted')
-             ORDER BY rule_id, id DESC""",
-            list(rule_ids),
+            """SELECT r.rule_id, latest.id, latest.state
+                 FROM unnest(%s::int[]) AS r(rule_id)
+                 CROSS JOIN LATERAL (
+                       SELECT m.id, m.state FROM crm_routing_rotation m
+                        WHERE m.rule_id = r.rule_id
+                          AND (m.xid IS NULL
+                               OR pg_xact_status(m.xid) IS DISTINCT FROM 'aborted')
+                     ORDER BY m.id DESC LIMIT 1) AS latest""",
+            sorted(set(rule_ids)),
         )
 
     @api.model

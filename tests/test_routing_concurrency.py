@@ -242,6 +242,18 @@ class TestRoutingCapsOnCommittedCursors(BaseCase):
         owners = self.outcome()
         self.assertCapsHeld(owners)
         self.assertEqual(len(set(owners[:3])), 3, "round robin: three people first")
+        with self.db.cursor() as cr:
+            cr.execute(
+                """SELECT count(*) FROM crm_routing_claim c
+                     JOIN crm_lead l ON l.id = c.lead_id
+                    WHERE l.name LIKE 'capped%%'"""
+            )
+            self.assertLessEqual(
+                cr.fetchone()[0],
+                1,
+                "each routing forgets the claims of the requests that ended "
+                "(only the last request's may remain)",
+            )
 
     def test_two_transactions_at_once_share_the_caps(self):
         self.release_registry_lock()
