@@ -4,7 +4,7 @@
     "name": "CRM Lead Routing",
     "summary": "Route new leads to the right salesperson at once: skills, "
     "availability, capacity, performance-weighted fairness, SLA reassignment",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-lead-routing/crm_lead_routing",
     "author": "crm_lead_routing contributors",

@@ -28,6 +28,7 @@ from . import (
     crm_routing_target_snapshot,
     crm_routing_user_skill,
     crm_routing_writer,
+    crm_team,
     mail_activity,
     res_company,
     res_config_settings,

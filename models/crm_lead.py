@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
-from ..routing import strategies
+from ..routing import order, policy, strategies
 from ..routing.worktime import WorkSchedule
 
 ROUTING_STATES = [
@@ -36,6 +36,7 @@ PROTECTED_FIELDS = (
     "routing_strategy",
     "routing_experiment_id",
     "routing_experiment_arm",
+    "routing_pull_deadline",
 )
 # Context key of routing's own writes of a lead's salesperson (the writer,
 # a failed routing): any other change of salesperson is made by hand.
@@ -132,6 +133,14 @@ class CrmLead(models.Model):
     routing_experiment_arm = fields.Selection(
         EXPERIMENT_ARMS, string="Experiment Group", copy=False, readonly=True
     )
+    routing_pull_deadline = fields.Datetime(
+        "Assigned If Not Taken By",
+        copy=False,
+        index="btree_not_null",
+        readonly=True,
+        help="Waiting in a pull rule's queue: when the rule gives it out by its "
+        "strategy if nobody has taken it by then.",
+    )
 
     @api.depends("routing_first_touch_at")
     def _compute_routing_first_touch_work_minutes(self):
@@ -220,6 +229,26 @@ class CrmLead(models.Model):
             lead.routing_can_mark_contacted = lead._routing_waits_for_contact() and (
                 manager or self.env.user in lead._routing_contact_keepers()
             )
+
+    def _routing_priority_channel(self):
+        """Whether the lead comes from one of its company's priority sources
+        or mediums (``routing.order.is_priority``)."""
+        self.ensure_one()
+        company = (self.company_id or self.env.company).sudo()
+        return order.is_priority(
+            self.source_id.id,
+            self.medium_id.id,
+            set(company.routing_priority_source_ids.ids),
+            set(company.routing_priority_medium_ids.ids),
+        )
+
+    def _routing_sla_minutes(self):
+        """The first-contact deadline its rule gives it, in minutes (0: none):
+        the shorter one of a priority channel, if the rule sets one."""
+        self.ensure_one()
+        rule = self.sudo().routing_rule_id
+        priority = bool(rule.priority_sla_minutes) and self._routing_priority_channel()
+        return policy.sla_minutes_for(rule or None, priority)
 
     def _routing_waits_for_contact(self):
         self.ensure_one()
@@ -569,8 +598,55 @@ class CrmLead(models.Model):
             leads.write({"routing_first_touch_at": fields.Datetime.now()})
         return leads
 
+    def _routing_check_queue_order(self, vals):
+        """Leads waiting in a routing queue are handed out in the company's
+        order of work (Take My Next Lead, the queue): a salesperson who could
+        give one to themself, or to a colleague, would pick. Sales managers
+        and routing may."""
+        if (
+            "user_id" not in vals
+            or not vals["user_id"]
+            or self.env.su
+            or self.env.context.get(ROUTING_WRITES)
+            or self.env.user.has_group("sales_team.group_sale_manager")
+        ):
+            return
+        queued = self.sudo().filtered(lambda lead: lead.routing_state == "queued")
+        if queued:
+            raise AccessError(
+                _(
+                    "“%(lead)s” waits in the routing queue, where leads are taken "
+                    "in the company's order of work: use Take My Next Lead to get "
+                    "the next lead that is yours, or ask a sales manager.",
+                    lead=queued[0].display_name,
+                )
+            )
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """One header of buttons in the lead lists and kanbans: the web
+        client shows only the last ``<header>`` of a list or a kanban, and
+        several modules add one (Take My Next Lead here, Generate Leads in
+        lead mining): their buttons are put together in the first."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type in ("list", "kanban"):
+            headers = arch.xpath("./header")
+            for extra in headers[1:]:
+                headers[0].extend(list(extra))
+                arch.remove(extra)
+        return arch, view
+
+    def action_routing_take_next(self):
+        """The pipeline's Take My Next Lead button: see
+        ``res.users.action_routing_take_next`` (the records clicked on, if
+        any, play no part: the next lead is never chosen). ``env.user`` is a
+        superuser record: the caller's own is taken, so that their companies
+        are checked."""
+        return self.env["res.users"].browse(self.env.uid).action_routing_take_next()
+
     def write(self, vals):
         self._routing_check_protected([vals])
+        self._routing_check_queue_order(vals)
         by_hand = self.browse()
         if "user_id" in vals and not self.env.context.get(ROUTING_WRITES):
             by_hand = self.filtered(

@@ -74,6 +74,8 @@ class CrmRoutingDispatcher(models.AbstractModel):
         notify=True,
         quiet_requeue=False,
         new=False,
+        taker=None,
+        order=None,
     ):
         """Route ``leads`` and write the decisions; return the engine's decisions.
 
@@ -84,6 +86,12 @@ class CrmRoutingDispatcher(models.AbstractModel):
         stays queued is left untouched (the queue drain). ``new``: the leads
         were just created, so whoever Odoo filled in by default (the creator)
         owned nothing yet: the log names no previous salesperson.
+        ``taker`` (a user; ``event='take'``): Take my next lead, ``leads``
+        being the waiting leads in the order of work (``order``, the
+        company's): the first one ``taker`` may take is theirs; the other
+        decisions are not written and say why each lead was not theirs. A
+        take never falls back to lead by lead (it would take several): a
+        failure nobody's data explains goes up to the caller.
 
         Routing is a system decision: it sees everyone's time off, loads and
         skills whoever created the lead (a website visitor, a salesperson).
@@ -100,6 +108,8 @@ class CrmRoutingDispatcher(models.AbstractModel):
             "notify": notify,
             "quiet_requeue": quiet_requeue,
             "new": new,
+            "taker": taker,
+            "order": order,
         }
         faults = {}
 
@@ -111,6 +121,8 @@ class CrmRoutingDispatcher(models.AbstractModel):
         except PROPAGATED_ERRORS:
             raise
         except Exception:  # noqa: BLE001 - isolated below, lead by lead
+            if taker is not None:
+                raise
             if len(leads) == 1:
                 self._mark_failed(leads)
                 return []
@@ -195,12 +207,18 @@ class CrmRoutingDispatcher(models.AbstractModel):
 
     def _route_batch(
         self, leads, *, event, now, trigger, track, notify, quiet_requeue, new,
-        faults=None, careful=False,
+        faults=None, careful=False, taker=None, order=None,
     ):  # fmt: skip
         Writer = self.env["crm.routing.writer"]
         decisions = []
         for facts, result in self._decide_all(
-            leads, event=event, now=now, quiet_requeue=quiet_requeue, faults=faults
+            leads,
+            event=event,
+            now=now,
+            quiet_requeue=quiet_requeue,
+            faults=faults,
+            taker=taker,
+            order=order,
         ):
             Writer._apply(
                 facts,
@@ -217,7 +235,7 @@ class CrmRoutingDispatcher(models.AbstractModel):
     @api.model
     def _decide_all(
         self, leads, *, event="assign", now=None, quiet_requeue=False, faults=None,
-        live=True,
+        live=True, taker=None, order=None,
     ):  # fmt: skip
         """Take the decisions for ``leads``, company by company, without
         writing the leads: yields ``(facts, result)``. Routing writes them; a
@@ -237,13 +255,15 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 quiet_requeue=quiet_requeue,
                 faults=faults,
                 live=live,
+                taker=taker,
+                order=order,
             )
             yield facts, result
 
     @api.model
     def _decide(
         self, company, leads, *, event="assign", now, rules=None, live=True,
-        quiet_requeue=False, faults=None,
+        quiet_requeue=False, faults=None, taker=None, order=None,
     ):  # fmt: skip
         """``(facts, result)``: what routing ``leads`` of ``company`` at ``now``
         would decide, without writing anything.
@@ -254,17 +274,35 @@ class CrmRoutingDispatcher(models.AbstractModel):
         same decisions.
         """
         facts = self.env["crm.routing.facts"]._gather(
-            company, leads, event=event, now=now, rules=rules, live=live, faults=faults
+            company,
+            leads,
+            event=event,
+            now=now,
+            rules=rules,
+            live=live,
+            faults=faults,
+            taker=taker,
         )
         if not live:
-            return facts, self._run_engine(facts, event, now, quiet_requeue)
+            return facts, self._run_engine(facts, event, now, quiet_requeue, order)
         with self.env["crm.routing.facts"]._live(facts) as session:
-            result = self._run_engine(facts, event, now, quiet_requeue)
+            result = self._run_engine(facts, event, now, quiet_requeue, order)
             session.record(result)
         return facts, result
 
     @staticmethod
-    def _run_engine(facts, event, now, quiet_requeue):
+    def _run_engine(facts, event, now, quiet_requeue, order=None):
+        if facts.taker_id is not None:
+            return engine.take_next(
+                facts.engine_leads,
+                facts.candidates,
+                facts.engine_rules,
+                facts.taker_id,
+                facts.state,
+                now=now,
+                order=order,
+                broken=facts.broken,
+            )
         return engine.route_batch(
             facts.engine_leads,
             facts.candidates,

@@ -128,6 +128,21 @@ class CrmRoutingExplainer(models.AbstractModel):
         ).format(head, body)
 
     @api.model
+    def _exclusion_reasons(self, items):
+        """Why people could not take leads, each reason once, in words:
+        "not accepting new leads; lacks “French”". ``items``: ``(user id,
+        code of messages.EXCLUSIONS, params)``."""
+        details = {
+            "v": 2,
+            "candidates": [
+                {"user_id": uid, "eligible": False, "reason": code, "params": params}
+                for uid, code, params in items
+            ],
+        }
+        reasons = list(dict.fromkeys(row[3] for row in self._candidate_rows(details)))
+        return explain.join(reasons, self._translator())
+
+    @api.model
     def _number(self, value, digits=0):
         """``value`` written as the reader's language writes numbers
         ("2,862.5"; "2 862,5" in Russian)."""

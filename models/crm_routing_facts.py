@@ -39,12 +39,13 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from odoo import api, models
 from odoo.tools import SQL, create_index
 
+from ..routing import order
 from ..routing.experiments import Experiment
 from ..routing.facts import Candidate, Lead, Rule
 from ..routing.worktime import Attendance, WorkSchedule
@@ -65,6 +66,8 @@ LIVE_LOCK_TIMEOUT = "15s"
 # Advisory lock classes (the first of the two keys): a rule, a person.
 LOCK_RULE = 0x52550001
 LOCK_USER = 0x52550002
+# Leads not followed up, counted per person (see ``_stale_query``).
+PER_PERSON = (SQL("l.user_id, count(*)"), SQL("GROUP BY l.user_id"))
 # How long each live routing held its locks, in seconds (benchmarks read it).
 LOCK_TIMES = collections.deque(maxlen=100000)
 
@@ -104,6 +107,7 @@ class RoutingFacts:
     schedules: dict = field(default_factory=dict)  # user id -> WorkSchedule
     faults: dict = field(default_factory=dict)  # user id -> (code, value)
     uses_hours: bool = False
+    taker_id: int | None = None  # Take my next lead: who takes
 
 
 class CrmRoutingFacts(models.AbstractModel):
@@ -114,7 +118,7 @@ class CrmRoutingFacts(models.AbstractModel):
     @api.model
     def _gather(
         self, company, leads, *, event, now, rules=None, live=True, until=None,
-        faults=None,
+        faults=None, taker=None,
     ):  # fmt: skip
         """The facts for routing ``leads`` of ``company`` at ``now``.
 
@@ -129,6 +133,10 @@ class CrmRoutingFacts(models.AbstractModel):
         ``faults``: ``{user id: (code, value)}`` of people routing already
         failed to write to in this routing (a notification that raised...):
         they are excluded, as are people whose own data is broken.
+        ``event='take'`` (with ``taker``, a user): ``leads`` wait in queues
+        and ``taker`` takes the next one they may (Take my next lead); each
+        lead is taken under the rule it waits under, and ``taker`` is the
+        only candidate.
         """
         self = self.sudo().with_company(company)  # noqa: PLW0642
         env = self.env
@@ -139,7 +147,10 @@ class CrmRoutingFacts(models.AbstractModel):
                 self._columns(Rules),
                 order="sequence, id",
             )
-        rule_matches, broken = self._match_domains(leads, rules, "lead_domain")
+        if event == "take":
+            rule_matches, broken = self._queued_under(leads, rules), {}
+        else:
+            rule_matches, broken = self._match_domains(leads, rules, "lead_domain")
         skills = Skills.search_fetch(
             [
                 ("lead_domain", "not in", [False, "", "[]"]),
@@ -161,7 +172,11 @@ class CrmRoutingFacts(models.AbstractModel):
             user_ids.update((experiment or {}).get("pool") or ())
             if rule.fixed_user_id:
                 user_ids.add(rule.fixed_user_id.id)
-        continuity = wanted.filtered(lambda r: r.strategy == "continuity")
+        if taker is not None:
+            user_ids = {taker.id}
+            continuity = Rules
+        else:
+            continuity = wanted.filtered(lambda r: r.strategy == "continuity")
         owners = self._account_owners(leads, rule_matches, continuity)
         for owner_list in owners.values():
             user_ids.update(uid for uid, _via in owner_list)
@@ -169,11 +184,20 @@ class CrmRoutingFacts(models.AbstractModel):
         previous = self._previous_owners(leads, event)
         uses_hours = any(r.respect_working_hours or r.sla_minutes for r in rules)
         profiles = self._profiles(users)
+        self._stale_counts(profiles, now, company.routing_stale_days)
         broken_people = self._profile_faults(profiles)
         schedules = self._work_schedules(
             users, now, uses_hours, profiles, until, faults=broken_people
         )
         broken_people.update(faults or {})
+        # Priority channels matter to a take (the order it explains) and to
+        # a rule's shorter deadline; read only then.
+        priority = (frozenset(), frozenset())
+        if event == "take" or any(rule.priority_sla_minutes for rule in rules):
+            priority = (
+                frozenset(company.routing_priority_source_ids.ids),
+                frozenset(company.routing_priority_medium_ids.ids),
+            )
         facts = RoutingFacts(
             company=company,
             leads=leads,
@@ -188,6 +212,7 @@ class CrmRoutingFacts(models.AbstractModel):
                     rule_matches,
                     owners.get(lead.id, ()),
                     previous.get(lead.id, ()),
+                    priority,
                 )
                 for lead in leads
             ],
@@ -201,18 +226,35 @@ class CrmRoutingFacts(models.AbstractModel):
             schedules=schedules,
             faults=broken_people,
             uses_hours=uses_hours,
+            taker_id=taker.id if taker is not None else None,
         )
         if not live:
-            counters, state, _mine = self._read_counters(self.env.cr, facts)
-            self._fill(facts, counters, state)
+            counters, state, _mine, gone = self._read_counters(self.env.cr, facts)
+            self._fill(facts, counters, state, gone)
         return facts
 
-    def _fill(self, facts, counters, state):
-        """Complete ``facts`` with the counters and rotation memory read."""
+    @staticmethod
+    def _queued_under(leads, rules):
+        """``{rule id: ids of the leads waiting under it}``: a lead is taken
+        from the queue of the rule it waits under, whatever its filter says
+        now."""
+        matches = {rule.id: set() for rule in rules}
+        for lead in leads:
+            if lead.routing_rule_id.id in matches:
+                matches[lead.routing_rule_id.id].add(lead.id)
+        return matches
+
+    def _fill(self, facts, counters, state, gone=()):
+        """Complete ``facts`` with the counters and rotation memory read;
+        ``gone``: leads a take finds already taken by someone else."""
         facts.candidates = self._candidates(
             facts.profiles, counters, facts.schedules, facts.uses_hours, facts.faults
         )
         facts.state = state
+        if gone:
+            facts.engine_leads = [
+                lead for lead in facts.engine_leads if lead.id not in gone
+            ]
 
     # ------------------------------------------------------------------ shapes
     @staticmethod
@@ -227,7 +269,8 @@ class CrmRoutingFacts(models.AbstractModel):
 
     @staticmethod
     def _engine_lead(lead, company, skills, skill_matches, rules, rule_matches,
-                     owners, previous):  # fmt: skip
+                     owners, previous, priority):  # fmt: skip
+        created = lead.create_date
         return Lead(
             id=lead.id,
             company_id=company.id,
@@ -247,6 +290,10 @@ class CrmRoutingFacts(models.AbstractModel):
             team_leader_id=lead.team_id.user_id.id or None,
             user_id=lead.user_id.id or None,
             state=lead.routing_state or "none",
+            rule_id=lead.routing_rule_id.id or None,
+            priority=order.is_priority(lead.source_id.id, lead.medium_id.id, *priority),
+            created=created.replace(tzinfo=UTC).timestamp() if created else None,
+            pull_due=lead.routing_pull_deadline or None,
         )
 
     @staticmethod
@@ -277,6 +324,10 @@ class CrmRoutingFacts(models.AbstractModel):
             sla_minutes=rule.sla_minutes,
             sla_off_hours=rule.sla_off_hours,
             experiment=experiment or None,
+            delivery=rule.delivery,
+            pull_timeout=rule.pull_timeout_minutes,
+            end_of_shift=rule.end_of_shift_minutes,
+            priority_sla_minutes=rule.priority_sla_minutes,
         )
 
     @staticmethod
@@ -301,6 +352,8 @@ class CrmRoutingFacts(models.AbstractModel):
                 last_assigned=last.timestamp() if last else None,
                 team_ids=tuple(prof["team_ids"]),
                 fault=faults.get(uid),
+                stale_leads=prof.get("stale") or 0,
+                max_stale=prof["max_stale"] or 0,
             )
         return candidates
 
@@ -383,6 +436,7 @@ class CrmRoutingFacts(models.AbstractModel):
                        COALESCE((SELECT sc.score FROM crm_routing_scorecard sc
                                   WHERE sc.user_id = u.id), 50),
                        u.routing_max_open_leads, u.routing_max_daily_leads,
+                       u.routing_max_stale_leads,
                        ARRAY(SELECT r.cid FROM res_company_users_rel r
                               WHERE r.user_id = u.id),
                        ARRAY(SELECT m.crm_team_id FROM crm_team_member m
@@ -404,12 +458,64 @@ class CrmRoutingFacts(models.AbstractModel):
         )
         keys = (
             "id", "name", "tz", "partner_id", "lang", "active", "share",
-            "available", "score", "max_open", "max_daily", "company_ids",
+            "available", "score", "max_open", "max_daily", "max_stale",
+            "company_ids",
             "team_ids", "opted_out", "skills",
         )  # fmt: skip
         return {
             row[0]: dict(zip(keys, row, strict=True)) for row in self.env.cr.fetchall()
         }
+
+    # How a lead shows someone follows it up: a message or an email (a done
+    # activity posts one), an activity planned, a stage change.
+    def _stale_counts(self, profiles, now, days):
+        """Add ``stale`` to the profiles of people with a limit on leads not
+        followed up: how many of their open leads had no message, email,
+        activity or stage change for ``days`` days, and were theirs for that
+        long. One query, or none when nobody has such a limit; it reads each
+        one's open leads (a partial index), never their history."""
+        limited = sorted(uid for uid, prof in profiles.items() if prof["max_stale"])
+        if not limited:
+            return
+        for model in ("crm.lead", "mail.message", "mail.activity"):
+            self.env[model].flush_model()
+        self.env.cr.execute(self._stale_query(limited, now - timedelta(days=days)))
+        for uid, count in self.env.cr.fetchall():
+            profiles[uid]["stale"] = count
+
+    @staticmethod
+    def _stale_query(user_ids, cutoff, select=None, group=None):
+        """The open leads of ``user_ids`` nobody followed up since ``cutoff``
+        (see ``_stale_counts``): counted per person by default, else
+        ``select`` ... ``group``."""
+        if select is None:
+            select, group = PER_PERSON
+        return SQL(
+            """
+            SELECT %(select)s
+              FROM crm_lead l
+             WHERE l.user_id = ANY(%(ids)s) AND l.active
+               AND COALESCE(l.probability, 0) < 100
+               AND l.date_last_stage_update < %(cutoff)s
+               AND COALESCE(l.routing_assigned_at, l.create_date) < %(cutoff)s
+               AND NOT EXISTS (
+                   SELECT 1 FROM mail_message m
+                    WHERE m.model = 'crm.lead' AND m.res_id = l.id
+                      AND m.date >= %(cutoff)s
+                      AND (m.message_type IN ('comment', 'email')
+                           OR m.mail_activity_type_id IS NOT NULL))
+               AND NOT EXISTS (
+                   SELECT 1 FROM mail_activity a
+                    WHERE a.res_model = 'crm.lead' AND a.res_id = l.id
+                      AND a.create_date >= %(cutoff)s
+                      AND a.routing_todo IS NOT TRUE)
+             %(group)s
+            """,
+            select=select,
+            ids=list(user_ids),
+            cutoff=cutoff,
+            group=group or SQL(""),
+        )
 
     # ------------------------------------------------------------------ live
     def init(self):
@@ -434,6 +540,15 @@ class CrmRoutingFacts(models.AbstractModel):
             ["user_id", "routing_assigned_at", "id"],
             where="routing_assigned_at IS NOT NULL",
         )
+        # Leads not followed up: a person's open leads by their last stage
+        # change (see ``_stale_counts``).
+        create_index(
+            self.env.cr,
+            "crm_lead_routing_stale_index",
+            "crm_lead",
+            ["user_id", "date_last_stage_update"],
+            where="active AND COALESCE(probability, 0) < 100 AND user_id IS NOT NULL",
+        )
         return res
 
     @contextmanager
@@ -445,14 +560,14 @@ class CrmRoutingFacts(models.AbstractModel):
         commits them and releases the locks (see the module docstring)."""
         registry = self.env.registry
         self.env["crm.lead"].flush_model(
-            ["user_id", "active", "probability", "routing_assigned_at"]
+            ["user_id", "active", "probability", "routing_assigned_at", "routing_state"]
         )
         keys = self._lock_keys(facts)
         if registry.in_test_mode() or not registry.ready:
             cr = self.env.cr
             self._lock(cr, keys)
-            counters, state, _mine = self._read_counters(cr, facts)
-            self._fill(facts, counters, state)
+            counters, state, _mine, gone = self._read_counters(cr, facts)
+            self._fill(facts, counters, state, gone)
             yield LiveSession(self, cr, None, facts)
             return
         self.env.cr.execute("SELECT pg_current_xact_id()::text")
@@ -460,8 +575,8 @@ class CrmRoutingFacts(models.AbstractModel):
         with registry.cursor() as cr:
             self._lock(cr, keys, isolate=True)
             started = time.perf_counter()
-            counters, state, mine = self._read_counters(cr, facts, xid)
-            self._fill(facts, counters, state)
+            counters, state, _mine, gone = self._read_counters(cr, facts, xid)
+            self._fill(facts, counters, state, gone)
             session = LiveSession(self, cr, xid, facts)
             yield session
             cr.commit()  # pylint: disable=invalid-commit
@@ -535,8 +650,10 @@ class CrmRoutingFacts(models.AbstractModel):
 
     def _read_counters(self, cr, facts, xid=None):
         """Each candidate's ``(open leads, leads today, last assignment)``,
-        the rules' rotation memory, and the leads this transaction claimed,
-        through ``cr``.
+        the rules' rotation memory, the leads this transaction claimed, and
+        for a take the leads of the batch someone else took or is taking
+        (no longer waiting as committed, or claimed by a transaction still
+        running), through ``cr``.
 
         With ``xid`` (this transaction's id, live routing on a cursor of its
         own): leads claimed by transactions still running count for their
@@ -613,9 +730,19 @@ class CrmRoutingFacts(models.AbstractModel):
                 UNION ALL
                 SELECT 'mine', k.lead_id, NULL, NULL, NULL, NULL, NULL
                   FROM claimed k WHERE k.mine
+                UNION ALL
+                SELECT 'gone', k.lead_id, NULL, NULL, NULL, NULL, NULL
+                  FROM claimed k WHERE NOT k.mine AND k.lead_id = ANY(%(taking)s)
+                UNION ALL
+                SELECT 'gone', l.id, NULL, NULL, NULL, NULL, NULL
+                  FROM crm_lead l
+                 WHERE l.id = ANY(%(taking)s)
+                   AND (l.routing_state != 'queued' OR l.user_id IS NOT NULL
+                        OR NOT l.active)
                 """,
                 claims=claims,
                 skip=skip,
+                taking=batch if facts.taker_id else [],
                 forget=forget,
                 day=day_start,
                 ids=ids,
@@ -624,12 +751,14 @@ class CrmRoutingFacts(models.AbstractModel):
                 ),
             )
         )
-        counters, state, mine = {}, {}, set()
+        counters, state, mine, gone = {}, {}, set(), set()
         for kind, key, _row, open_leads, today, last, memory in cr.fetchall():
             if kind == "user":
                 counters[key] = [open_leads, today, last]
             elif kind == "rule":
                 state[key] = memory
+            elif kind == "gone":
+                gone.add(key)
             else:
                 mine.add(key)
         if xid and ids:
@@ -669,7 +798,7 @@ class CrmRoutingFacts(models.AbstractModel):
                 row[0] += open_leads
                 row[1] += today
                 row[2] = max(filter(None, (row[2], last)), default=None)
-        return {uid: tuple(row) for uid, row in counters.items()}, state, mine
+        return {uid: tuple(row) for uid, row in counters.items()}, state, mine, gone
 
     def _work_schedules(
         self, users, now, uses_hours=True, profiles=None, until=None, faults=None

@@ -11,6 +11,7 @@ EVENTS = [
     ("unroutable", "Unroutable"),
     ("escalate", "Escalated"),
     ("manual", "Manual change"),
+    ("take", "Taken from the queue"),
 ]
 
 
@@ -62,7 +63,12 @@ class CrmRoutingLog(models.Model):
         for log in self:
             line = log.sudo()
             event = labels.get(line.event, line.event)
-            if line.user_id and line.event in ("assign", "reassign", "escalate"):
+            if line.user_id and line.event in (
+                "assign",
+                "reassign",
+                "escalate",
+                "take",
+            ):
                 event = _("%(event)s to %(user)s", event=event, user=line.user_id.name)
             log.display_name = _(
                 "%(lead)s: %(event)s", lead=line.lead_id.name, event=event

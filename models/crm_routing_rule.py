@@ -11,12 +11,19 @@ from odoo.tools import SQL
 from ..routing import domains, explain, fairness, strategies
 from ..routing.facts import Candidate
 from ..routing.messages import _lt
+from .crm_lead import ROUTING_WRITES
 from .res_company import MAX_SLA_MINUTES
 
 # Reassignments before a lead is escalated: more is a typo.
 MAX_REASSIGNMENTS = 100
 # The period of the fairness figures on the rule form.
 FAIRNESS_DAYS = 30
+# What makes a rule's pool: changing it may leave someone selling nowhere.
+POOL_FIELDS = {"user_ids", "team_id", "strategy", "fixed_user_id", "active"}
+DELIVERIES = [
+    ("push", "Push: assign at once"),
+    ("pull", "Pull: salespeople take them"),
+]
 FALLBACKS = [
     ("next_rule", "Try the next rule"),
     ("queue", "Queue until someone is available"),
@@ -115,14 +122,14 @@ class CrmRoutingRule(models.Model):
     """
 
     _name = "crm.routing.rule"
-    _inherit = ["crm.routing.input.mixin"]
+    _inherit = ["mail.thread", "crm.routing.input.mixin"]
     _description = "Lead Routing Rule"
     _order = "sequence, id"
     _check_company_auto = True
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
+    active = fields.Boolean(default=True, tracking=True)
     company_id = fields.Many2one(
         "res.company", default=lambda self: self.env.company, index=True
     )
@@ -130,16 +137,18 @@ class CrmRoutingRule(models.Model):
         "crm.team",
         string="Sales Team",
         check_company=True,
+        tracking=True,
         help="Also set on routed leads. When the pool is empty, the team's "
         "active members are the pool.",
     )
     lead_domain = fields.Char(
         string="Applies to",
         default="[]",
+        tracking=True,
         help="Leads matching this filter are routed by this rule.",
     )
     strategy = fields.Selection(
-        strategies.choices(), required=True, default="round_robin"
+        strategies.choices(), required=True, default="round_robin", tracking=True
     )
     user_ids = fields.Many2many(
         "res.users",
@@ -148,21 +157,30 @@ class CrmRoutingRule(models.Model):
         "user_id",
         string="Pool",
         domain="[('share', '=', False)]",
+        tracking=True,
         help="Salespeople this rule may choose. Empty: the team's members.",
     )
     fixed_user_id = fields.Many2one(
-        "res.users", string="Salesperson", domain="[('share', '=', False)]"
+        "res.users",
+        string="Salesperson",
+        domain="[('share', '=', False)]",
+        tracking=True,
     )
     required_skill_ids = fields.Many2many(
-        "crm.routing.skill", string="Required Skills", check_company=True
+        "crm.routing.skill",
+        string="Required Skills",
+        check_company=True,
+        tracking=True,
     )
     respect_working_hours = fields.Boolean(
         default=True,
+        tracking=True,
         help="Only choose people who are at work now (working hours, time off), "
         "and count the first-contact deadline in their working time.",
     )
     sla_minutes = fields.Integer(
         string="First Contact Within (min)",
+        tracking=True,
         default=lambda self: self.env.company.routing_default_sla_minutes,
         help="Deadline for the first contact. 0: no deadline. New rules start "
         "with the company's default (CRM settings, Lead Routing).",
@@ -174,10 +192,12 @@ class CrmRoutingRule(models.Model):
         ],
         string="When Deadline Falls Off Hours",
         default="wait",
+        tracking=True,
         required=True,
     )
     max_reassignments = fields.Integer(
         default=2,
+        tracking=True,
         help="After this many reassignments without contact, escalate the lead to "
         "the team leader instead.",
     )
@@ -185,14 +205,47 @@ class CrmRoutingRule(models.Model):
         "res.users",
         string="Escalate To",
         domain="[('share', '=', False)]",
+        tracking=True,
         help="Who gets escalated leads. Empty: the sales team's leader.",
     )
-    fallback = fields.Selection(FALLBACKS, required=True, default="next_rule")
+    fallback = fields.Selection(
+        FALLBACKS, required=True, default="next_rule", tracking=True
+    )
     fairness_floor = fields.Float(
         string="Fairness Floor (%)",
         default=30.0,
+        tracking=True,
         help="Performance-weighted only: this share of the leads is spread evenly "
         "so everyone keeps learning; the rest follows the scores.",
+    )
+    delivery = fields.Selection(
+        DELIVERIES,
+        required=True,
+        default="push",
+        tracking=True,
+        help="Push: the rule gives each lead to someone of its pool at once. "
+        "Pull: its leads wait in its queue until someone of its pool takes the "
+        "next one (Take My Next Lead), in the company's order of work.",
+    )
+    pull_timeout_minutes = fields.Integer(
+        string="Assign If Not Taken Within (min)",
+        tracking=True,
+        help="Pull only: a lead nobody took within this many minutes of working "
+        "time (while someone of the pool is at work) is given out by the "
+        "rule's strategy. 0: it waits until someone takes it.",
+    )
+    end_of_shift_minutes = fields.Integer(
+        string="No New Lead in the Last (min)",
+        tracking=True,
+        help="Nobody gets a lead of this rule in the last minutes of their "
+        "shift: it goes to someone whose shift continues, or waits for the "
+        "next shift. 0: no such limit. Needs Respect Working Hours.",
+    )
+    priority_sla_minutes = fields.Integer(
+        string="Priority Channels Within (min)",
+        tracking=True,
+        help="A shorter first-contact deadline for leads from the priority "
+        "sources and mediums of the CRM settings. 0: the rule's own deadline.",
     )
     notify_assignee = fields.Boolean(
         string="Schedule an Activity",
@@ -360,6 +413,55 @@ class CrmRoutingRule(models.Model):
         return Markup(
             "<p>{}</p><table class='table table-sm'>{}<tbody>{}</tbody></table>"
         ).format(caption, head, body)
+
+    def write(self, vals):
+        """A rule whose pool changes may leave someone selling nowhere (see
+        ``res.users._routing_release_leads``); a rule that starts or stops
+        pulling restarts the clocks of the leads waiting in its queue."""
+        people = self._routing_people() if POOL_FIELDS.intersection(vals) else None
+        result = super().write(vals)
+        if {"delivery", "pull_timeout_minutes", "active"}.intersection(vals):
+            self._routing_restart_pull_clocks()
+        if people:
+            people._routing_release_leads()
+        return result
+
+    def unlink(self):
+        people = self._routing_people()
+        result = super().unlink()
+        people._routing_release_leads()
+        return result
+
+    def _routing_people(self):
+        """The people these rules name (their pools, their salesperson)."""
+        rules = self.sudo().with_context(active_test=False)
+        return rules.user_ids | rules.fixed_user_id
+
+    def _routing_restart_pull_clocks(self):
+        """Leads waiting in the queue of a rule that pulls with a timeout and
+        have no clock yet start one now (on the clock: who of the pool works
+        when is routing's to read); under a rule that no longer pulls, or
+        pulls without a timeout, they have none."""
+        now = fields.Datetime.now()
+        Lead = self.env["crm.lead"].sudo().with_context(**{ROUTING_WRITES: True})
+        waiting = Lead.search(
+            [("routing_rule_id", "in", self.ids), ("routing_state", "=", "queued")]
+        )
+        for rule in self:
+            leads = waiting.filtered(
+                lambda lead, rule=rule: lead.routing_rule_id == rule
+            )
+            if rule.active and rule.delivery == "pull" and rule.pull_timeout_minutes:
+                leads.filtered(lambda lead: not lead.routing_pull_deadline).write(
+                    {
+                        "routing_pull_deadline": now
+                        + timedelta(minutes=rule.pull_timeout_minutes)
+                    }
+                )
+            else:
+                leads.filtered("routing_pull_deadline").write(
+                    {"routing_pull_deadline": False}
+                )
 
     def action_activate(self):
         """Start routing by the rule: a manager's deliberate step, so a rule
@@ -605,9 +707,49 @@ class CrmRoutingRule(models.Model):
                     )
                 )
 
-    @api.constrains("fairness_floor", "sla_minutes", "max_reassignments")
+    @api.constrains(
+        "fairness_floor",
+        "sla_minutes",
+        "max_reassignments",
+        "pull_timeout_minutes",
+        "end_of_shift_minutes",
+        "priority_sla_minutes",
+    )
     def _check_numbers(self):
         for rule in self:
+            for name in (
+                "pull_timeout_minutes",
+                "end_of_shift_minutes",
+                "priority_sla_minutes",
+            ):
+                if not 0 <= rule[name] <= MAX_SLA_MINUTES:
+                    raise ValidationError(
+                        _(
+                            "Rule “%(rule)s”: “%(field)s” is between 0 (none) and "
+                            "%(max)s minutes (30 days), not %(value)s.",
+                            rule=rule.name,
+                            field=self._fields[name]._description_string(self.env),
+                            max=MAX_SLA_MINUTES,
+                            value=rule[name],
+                        )
+                    )
+            if (
+                rule.priority_sla_minutes
+                and rule.sla_minutes
+                and rule.priority_sla_minutes > rule.sla_minutes
+            ):
+                raise ValidationError(
+                    _(
+                        "Rule “%(rule)s”: “%(field)s” is meant to be shorter than "
+                        "“%(sla)s” (%(value)s min); make it shorter or 0.",
+                        rule=rule.name,
+                        field=self._fields["priority_sla_minutes"]._description_string(
+                            self.env
+                        ),
+                        sla=self._fields["sla_minutes"]._description_string(self.env),
+                        value=rule.sla_minutes,
+                    )
+                )
             if not 0 <= rule.fairness_floor <= 100:
                 raise ValidationError(
                     _(

@@ -17,22 +17,18 @@ only picks the leads, says why they are routed again, and tells people.
 
 import logging
 import threading
+from datetime import UTC
 
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.tools import SQL, create_index
 
-from ..routing import explain, messages
+from ..routing import explain, messages, order
 
 _logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
-QUEUE_ORDERS = {
-    "oldest": SQL("create_date ASC, id ASC"),
-    "revenue": SQL("COALESCE(expected_revenue, 0) DESC, create_date ASC, id ASC"),
-    "newest": SQL("create_date DESC, id DESC"),
-}
 
 
 class CrmRoutingSweeper(models.AbstractModel):
@@ -161,9 +157,10 @@ class CrmRoutingSweeper(models.AbstractModel):
     def _overdue_trigger(lead):
         """Why the sweep takes the lead from its owner (``messages.TRIGGERS``)."""
         rule = lead.routing_rule_id
+        minutes = lead._routing_sla_minutes()
         trigger = [
-            {"code": "no_contact_within", "minutes": rule.sla_minutes}
-            if rule.sla_minutes
+            {"code": "no_contact_within", "minutes": minutes}
+            if minutes
             else {"code": "no_contact_before"}
         ]
         user = lead.user_id
@@ -338,7 +335,12 @@ class CrmRoutingSweeper(models.AbstractModel):
                     "count": lead.routing_reassign_count,
                     "max": rule.max_reassignments,
                 },
-                "trigger": [{"code": "no_contact_within", "minutes": rule.sla_minutes}],
+                "trigger": [
+                    {
+                        "code": "no_contact_within",
+                        "minutes": lead._routing_sla_minutes(),
+                    }
+                ],
             }
             logs.append(
                 {
@@ -403,49 +405,118 @@ class CrmRoutingSweeper(models.AbstractModel):
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
-    def _lock_queued(self, company_id, order, limit, seen):
+    @api.model
+    def _waiting(self, company, company_ids, *, rule_ids=None, drained_at=None):
+        """The ids of the leads of ``company_ids`` (None: of no company)
+        waiting in a queue, in ``company``'s order of work
+        (``routing.order``): one query, no lock.
+
+        ``rule_ids``: only the leads waiting under these rules (the queues
+        someone may take from). ``drained_at``: for the queue drain at that
+        moment: without the leads of pull rules still waiting for someone
+        to take them (their timeout not reached, or none).
+        """
+        self.env["crm.lead"].flush_model(
+            [
+                "routing_state",
+                "routing_rule_id",
+                "routing_pull_deadline",
+                "active",
+                "probability",
+                "company_id",
+                "expected_revenue",
+                "source_id",
+                "medium_id",
+            ]
+        )
+        self.env["crm.routing.rule"].flush_model(["active", "delivery"])
+        conditions = [
+            SQL(
+                "(l.company_id = ANY(%s) OR (%s AND l.company_id IS NULL))",
+                [cid for cid in company_ids if cid],
+                None in company_ids,
+            )
+        ]
+        if rule_ids is not None:
+            conditions.append(SQL("l.routing_rule_id = ANY(%s)", list(rule_ids)))
+        if drained_at is not None:
+            conditions.append(
+                SQL(
+                    """NOT (r.active AND r.delivery = 'pull'
+                            AND (l.routing_pull_deadline IS NULL
+                                 OR l.routing_pull_deadline > %s))""",
+                    drained_at,
+                )
+            )
+        self.env.cr.execute(
+            SQL(
+                """SELECT l.id, l.create_date, l.expected_revenue, l.source_id,
+                          l.medium_id
+                     FROM crm_lead l
+                     LEFT JOIN crm_routing_rule r ON r.id = l.routing_rule_id
+                    WHERE l.routing_state = 'queued' AND l.active
+                      AND COALESCE(l.probability, 0) < 100 AND %s""",
+                SQL(" AND ").join(conditions),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        sources = set(company.routing_priority_source_ids.ids)
+        mediums = set(company.routing_priority_medium_ids.ids)
+        items = [
+            order.Waiting(
+                lead_id,
+                created.replace(tzinfo=UTC).timestamp() if created else 0.0,
+                revenue or 0.0,
+                order.is_priority(source_id, medium_id, sources, mediums),
+            )
+            for lead_id, created, revenue, source_id, medium_id in rows
+        ]
+        return [
+            item.id for item in order.work_order(items, company.routing_queue_order)
+        ]
+
+    def _lock_queued(self, ids):
+        """Lock the leads of ``ids`` still queued that nobody else holds;
+        in the order given."""
         self.env.cr.execute(
             SQL(
                 """SELECT id FROM crm_lead
-                    WHERE routing_state = 'queued' AND active
+                    WHERE id = ANY(%s) AND routing_state = 'queued' AND active
                       AND COALESCE(probability, 0) < 100
-                      AND %s AND NOT (id = ANY(%s))
-                 ORDER BY %s
-                    LIMIT %s
                       FOR NO KEY UPDATE SKIP LOCKED""",
-                SQL("company_id = %s", company_id)
-                if company_id
-                else SQL("company_id IS NULL"),
-                list(seen),
-                QUEUE_ORDERS.get(order, QUEUE_ORDERS["oldest"]),
-                limit,
+                list(ids),
             )
         )
-        return [row[0] for row in self.env.cr.fetchall()]
+        locked = {row[0] for row in self.env.cr.fetchall()}
+        return [lead_id for lead_id in ids if lead_id in locked]
 
     @api.model
     def _drain_queue(self, batch_size=BATCH_SIZE):
-        """Route the queued leads again, in each company's queue order.
+        """Route the queued leads again, in each company's order of work.
 
         The engine applies caps and fairness within each batch, so a burst at
         the start of a shift is spread over everyone eligible. A lead that is
-        still queued is left as it is, without a new log line every run.
+        still queued is left as it is, without a new log line every run. A
+        pull rule's lead waits for someone to take it, until its timeout:
+        then the rule gives it out by its strategy.
         Returns the number of leads assigned.
         """
         auto_commit = self._auto_commit()
         Lead = self.env["crm.lead"].sudo()
         dispatcher = self.env["crm.routing.dispatcher"]
         assigned = done = 0
+        now = fields.Datetime.now()
         for company_id in self._queue_companies():
             company = (
                 self.env["res.company"].sudo().browse(company_id)
                 if company_id
                 else self.env.company
             )
-            order = company.routing_queue_order
-            seen = set()
-            while ids := self._lock_queued(company_id, order, batch_size, seen):
-                seen.update(ids)
+            waiting = self._waiting(company, [company_id], drained_at=now)
+            for start in range(0, len(waiting), batch_size):
+                ids = self._lock_queued(waiting[start : start + batch_size])
+                if not ids:
+                    continue
                 batch = Lead.browse(ids)
                 decisions = dispatcher._route(batch, quiet_requeue=True)
                 self._escalate_dead_ends(batch, decisions, fields.Datetime.now())

@@ -91,6 +91,7 @@ class CrmRoutingWriter(models.AbstractModel):
                     routing_state="assigned",
                     routing_assigned_at=facts.now,
                     routing_deadline=decision.deadline or False,
+                    routing_pull_deadline=False,
                 )
                 if decision.team_id:
                     vals["team_id"] = decision.team_id
@@ -100,12 +101,13 @@ class CrmRoutingWriter(models.AbstractModel):
                 if rule and rule.notify_assignee and rule.activity_type_id:
                     activities.append((lead, rule, decision))
             else:
+                queued = decision.event == "queue"
                 vals.update(
                     user_id=False,
-                    routing_state="queued"
-                    if decision.event == "queue"
-                    else "unroutable",
+                    routing_state="queued" if queued else "unroutable",
                     routing_deadline=False,
+                    # A pull rule's: when it gives the lead out if nobody took it.
+                    routing_pull_deadline=queued and decision.deadline or False,
                 )
             if not new and lead.user_id and lead.user_id.id != decision.user_id:
                 taken_from[lead.id] = lead.user_id.id

@@ -10,6 +10,7 @@ MAX_SCORE_WINDOW_DAYS = 3650
 MAX_MIN_CLOSED = 10000
 MAX_SLA_MINUTES = 30 * 24 * 60
 MAX_SLA_INTERVAL = 24 * 60
+MAX_STALE_DAYS = 365
 
 
 class ResCompany(models.Model):
@@ -49,9 +50,46 @@ class ResCompany(models.Model):
             ("revenue", "Highest expected revenue first"),
             ("newest", "Newest first"),
         ],
-        string="Queue Order",
+        string="Order of Work",
         default="oldest",
         required=True,
+        help="The order in which waiting leads are handed out, by the queue and "
+        "by Take My Next Lead alike: oldest first (at the start of a shift, "
+        "what came in overnight), newest first (the fresh ones), or the most "
+        "valuable first. Leads from priority channels always come first.",
+    )
+    routing_priority_source_ids = fields.Many2many(
+        "utm.source",
+        "crm_routing_priority_source_rel",
+        "company_id",
+        "source_id",
+        string="Priority Sources",
+        help="Leads from these sources come first in the order of work, and get "
+        "a rule's shorter first-contact deadline when it sets one.",
+    )
+    routing_priority_medium_ids = fields.Many2many(
+        "utm.medium",
+        "crm_routing_priority_medium_rel",
+        "company_id",
+        "medium_id",
+        string="Priority Mediums",
+        help="Leads from these mediums come first in the order of work, and get "
+        "a rule's shorter first-contact deadline when it sets one.",
+    )
+    routing_stale_days = fields.Integer(
+        string="Follow-up Within (days)",
+        default=7,
+        help="An open lead with no activity, message or stage change for this "
+        "many days waits for follow-up; a salesperson with more such leads than "
+        "their limit gets no new lead.",
+    )
+    routing_release_leavers = fields.Boolean(
+        string="Route the Leads of People Who Leave",
+        default=True,
+        help="When a salesperson is archived, or is no longer in any sales team "
+        "or rule pool, their open leads not yet contacted are routed again by "
+        "the rules; the contacted ones stay with them and are listed on the "
+        "Salespeople screen.",
     )
     routing_sla_interval = fields.Integer(
         string="Deadline Check Every (min)", default=5
@@ -94,9 +132,22 @@ class ResCompany(models.Model):
         "routing_score_min_closed",
         "routing_default_sla_minutes",
         "routing_sla_interval",
+        "routing_stale_days",
     )
     def _check_routing_numbers(self):
         for company in self:
+            if not 0 < company.routing_stale_days <= MAX_STALE_DAYS:
+                raise ValidationError(
+                    _(
+                        "“%(field)s” is a number of days between 1 and %(max)s, "
+                        "not %(value)s.",
+                        field=self._fields["routing_stale_days"]._description_string(
+                            self.env
+                        ),
+                        max=MAX_STALE_DAYS,
+                        value=company.routing_stale_days,
+                    )
+                )
             if not 0 < company.routing_score_window_days <= MAX_SCORE_WINDOW_DAYS:
                 raise ValidationError(
                     _(

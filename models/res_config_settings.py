@@ -40,6 +40,18 @@ class ResConfigSettings(models.TransientModel):
     routing_queue_order = fields.Selection(
         related="company_id.routing_queue_order", readonly=False
     )
+    routing_priority_source_ids = fields.Many2many(
+        related="company_id.routing_priority_source_ids", readonly=False
+    )
+    routing_priority_medium_ids = fields.Many2many(
+        related="company_id.routing_priority_medium_ids", readonly=False
+    )
+    routing_stale_days = fields.Integer(
+        related="company_id.routing_stale_days", readonly=False
+    )
+    routing_release_leavers = fields.Boolean(
+        related="company_id.routing_release_leavers", readonly=False
+    )
     routing_sla_interval = fields.Integer(
         related="company_id.routing_sla_interval", readonly=False
     )

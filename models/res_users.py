@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
@@ -15,8 +17,20 @@ ROUTING_PROFILE_FIELDS = {
     "routing_available",
     "routing_max_open_leads",
     "routing_max_daily_leads",
+    "routing_max_stale_leads",
     "routing_satisfaction",
 }
+# Caps on a salesperson's leads (0: none).
+ROUTING_CAPS = (
+    "routing_max_open_leads",
+    "routing_max_daily_leads",
+    "routing_max_stale_leads",
+)
+# Take my next lead reads the waiting leads this many at a time, in the order
+# of work, until one is the taker's (small batches match filters in memory).
+TAKE_BATCH = 50
+# States of a routed lead whose first contact is still awaited.
+AWAITING_CONTACT = ("assigned", "escalated")
 
 # res.users field -> crm.routing.scorecard field. The values live on the
 # scorecard (see its docstring for why); these fields show them to whoever the
@@ -101,6 +115,26 @@ class ResUsers(models.Model):
     routing_open_lead_count = fields.Integer(
         compute="_compute_routing_open_lead_count", string="Open Leads"
     )
+    routing_max_stale_leads = fields.Integer(
+        string="Max Leads Waiting for Follow-up",
+        help="Someone with more open leads than this that had no activity, "
+        "message or stage change for the company's number of days (CRM "
+        "settings) gets no new lead, pushed or taken, until they follow up. "
+        "0: no limit.",
+    )
+    routing_stale_lead_count = fields.Integer(
+        string="Waiting for Follow-up",
+        compute="_compute_routing_stale_lead_count",
+        help="Open leads with no activity, message or stage change for the "
+        "company's number of days (CRM settings).",
+    )
+    routing_left_behind = fields.Boolean(
+        string="Left, with Open Leads",
+        compute="_compute_routing_left_behind",
+        search="_search_routing_left_behind",
+        help="Archived, or in no sales team and no routing rule's pool any more, "
+        "and still the salesperson of open leads: hand them over.",
+    )
     routing_target_ids = fields.Many2many(
         "crm.routing.target",
         string="Targets",
@@ -117,6 +151,8 @@ class ResUsers(models.Model):
             "routing_max_open_leads",
             "routing_max_daily_leads",
             "routing_open_lead_count",
+            "routing_max_stale_leads",
+            "routing_stale_lead_count",
             "routing_score_breakdown",
             "routing_target_ids",
             *SCORECARD_FIELDS,
@@ -136,6 +172,322 @@ class ResUsers(models.Model):
         )
         for user in self:
             user.routing_open_lead_count = counts.get(user, 0)
+
+    @api.depends_context("company", "uid")
+    def _compute_routing_stale_lead_count(self):
+        """One query for all of them (``crm.routing.facts._stale_query``);
+        a salesperson sees their own count, managers everyone's."""
+        manager = self.env.su or self.env.user.has_group(
+            "sales_team.group_sale_manager"
+        )
+        shown = self if manager else self.filtered(lambda u: u == self.env.user)
+        counts = dict(shown._routing_stale_rows())
+        for user in self:
+            user.routing_stale_lead_count = counts.get(user._origin.id, 0)
+
+    def _routing_stale_rows(self, select=None, group=None):
+        """Rows of ``crm.routing.facts._stale_query`` for these people, with
+        the company's number of days: ``(user id, count)`` by default."""
+        ids = [uid for uid in self._origin.ids if uid]
+        if not ids:
+            return []
+        company = self.env.company
+        Facts = self.env["crm.routing.facts"]
+        for model in ("crm.lead", "mail.message", "mail.activity"):
+            self.env[model].flush_model()
+        cutoff = fields.Datetime.now() - timedelta(days=company.routing_stale_days)
+        self.env.cr.execute(Facts._stale_query(ids, cutoff, select, group))
+        return self.env.cr.fetchall()
+
+    def action_routing_view_stale_leads(self):
+        """The open leads waiting for follow-up, to work through them."""
+        self.ensure_one()
+        if self != self.env.user:
+            self._routing_check_manager()
+        ids = [row[0] for row in self._routing_stale_rows(SQL("l.id"), SQL(""))]
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Leads Waiting for Follow-up"),
+            "res_model": "crm.lead",
+            "views": [[False, "list"], [False, "form"]],
+            "domain": [("id", "in", ids)],
+            "context": {"create": False},
+        }
+
+    def action_routing_view_open_leads(self):
+        """A salesperson's open leads, for a manager to hand them over."""
+        self.ensure_one()
+        self._routing_check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Open Leads of %(user)s", user=self.name),
+            "res_model": "crm.lead",
+            "views": [[False, "list"], [False, "form"]],
+            "domain": [("user_id", "=", self.id), ("probability", "<", 100)],
+            "context": {"create": False, "active_test": True},
+        }
+
+    def _routing_check_manager(self):
+        if not (
+            self.env.su or self.env.user.has_group("sales_team.group_sale_manager")
+        ):
+            raise AccessError(
+                _("Only sales managers can see a colleague's leads from here.")
+            )
+        self._routing_check_same_company()
+
+    # ------------------------------------------------------------ leaving
+    @api.model
+    def _routing_selling_ids(self, user_ids):
+        """Which of ``user_ids`` sell somewhere: lead or belong to an active
+        sales team, or are in the pool of an active routing rule (as in
+        ``_routing_selling_places``), in one query."""
+        if not user_ids:
+            return set()
+        for model in ("crm.team", "crm.team.member", "crm.routing.rule"):
+            self.env[model].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT t.user_id FROM crm_team t
+                 WHERE t.active AND t.user_id = ANY(%(ids)s)
+                UNION
+                SELECT m.user_id FROM crm_team_member m
+                  JOIN crm_team t ON t.id = m.crm_team_id
+                 WHERE m.active AND t.active AND m.user_id = ANY(%(ids)s)
+                UNION
+                SELECT p.user_id FROM crm_routing_rule_user_rel p
+                  JOIN crm_routing_rule r ON r.id = p.rule_id
+                 WHERE r.active AND r.strategy != 'fixed_user'
+                   AND p.user_id = ANY(%(ids)s)
+                UNION
+                SELECT r.fixed_user_id FROM crm_routing_rule r
+                 WHERE r.active AND r.strategy = 'fixed_user'
+                   AND r.fixed_user_id = ANY(%(ids)s)
+                """,
+                ids=list(user_ids),
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def _compute_routing_left_behind(self):
+        gone = set(self._routing_left_behind_ids(self._origin.ids))
+        for user in self:
+            user.routing_left_behind = user._origin.id in gone
+
+    def _search_routing_left_behind(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(_("Unsupported search on Left, with Open Leads."))
+        ids = self._routing_left_behind_ids()
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", ids)]
+
+    @api.model
+    def _routing_left_behind_ids(self, user_ids=None):
+        """Salespeople of open leads who are archived or sell nowhere any
+        more (``_routing_selling_ids``), among ``user_ids`` (default: all)."""
+        self.env["crm.lead"].flush_model(["user_id", "active", "probability"])
+        self.env["res.users"].flush_model(["active"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT l.user_id, u.active FROM crm_lead l
+                     JOIN res_users u ON u.id = l.user_id
+                    WHERE l.active AND COALESCE(l.probability, 0) < 100 %s""",
+                SQL("AND l.user_id = ANY(%s)", list(user_ids))
+                if user_ids is not None
+                else SQL(""),
+            )
+        )
+        owners = dict(self.env.cr.fetchall())
+        selling = self._routing_selling_ids([uid for uid, on in owners.items() if on])
+        return [uid for uid, on in owners.items() if not on or uid not in selling]
+
+    def _routing_release_leads(self):
+        """Salespeople who left (archived, or in no sales team and no rule
+        pool any more) give their open leads not yet contacted back to
+        routing, by the rules, where their company says so; the contacted
+        ones stay with them (``routing_left_behind`` lists them for the
+        managers). Called after whatever may have made them leave."""
+        users = self.sudo().with_context(active_test=False).exists()
+        if not users:
+            return
+        selling = self._routing_selling_ids(users.filtered("active").ids)
+        gone = users.filtered(lambda user: not user.active or user.id not in selling)
+        if not gone:
+            return
+        leads = (
+            self.env["crm.lead"]
+            .sudo()
+            .search(
+                [
+                    ("user_id", "in", gone.ids),
+                    ("routing_state", "in", AWAITING_CONTACT),
+                    ("routing_first_touch_at", "=", False),
+                    ("probability", "<", 100),
+                ]
+            )
+            .filtered(
+                lambda lead: (
+                    lead.company_id or self.env.company
+                ).routing_release_leavers
+            )
+        )
+        if not leads:
+            return
+        before = {lead.id: lead.user_id for lead in leads}
+        triggers = {
+            lead.id: [
+                {
+                    "code": "owner_left"
+                    if lead.user_id.active
+                    else "owner_archived_uncontacted",
+                    "user_id": lead.user_id.id,
+                }
+            ]
+            for lead in leads
+        }
+        self.env["crm.routing.dispatcher"]._route(
+            leads,
+            event="reassign",
+            trigger=lambda lead: triggers[lead.id],
+            track=False,
+            notify=False,
+        )
+        sweeper = self.env["crm.routing.sweeper"]
+        self.env["crm.routing.dispatcher"]._isolated(
+            leads,
+            lambda recs: sweeper._notify_reassigned(recs, before, triggers),
+            sweeper._log_failure,
+        )
+
+    # ------------------------------------------------------------ take
+    def action_routing_take_next(self):
+        """Take my next lead: the calling salesperson gets the next waiting
+        lead they may take, in the company's order of work, and it opens.
+
+        Leads wait in the queues of the rules whose pool they are in (a pull
+        rule's, or a push rule's that found nobody): each is theirs to take
+        when every check a push applies lets them (skills, caps,
+        availability, the end of their shift, follow-ups, the people a
+        missed deadline took it from). Routed like any lead, through
+        ``crm.routing.dispatcher._route`` (locks, claims, the log): two
+        people taking at once never get the same lead. Nobody chooses the
+        lead, and nobody takes for someone else.
+        """
+        user = self.env.user
+        if (self and self != user) or not user.has_group(
+            "sales_team.group_sale_salesman"
+        ):
+            raise AccessError(
+                _(
+                    "Take My Next Lead gives the next lead to the salesperson who "
+                    "asks for it, and to nobody else."
+                )
+            )
+        # The company comes from the request's context, which a superuser
+        # environment does not check: the taker must work for it.
+        company = self.env.company
+        if company not in user.company_ids:
+            raise AccessError(
+                _(
+                    "%(user)s does not work for %(company)s, so they cannot take "
+                    "its leads.",
+                    user=user.name,
+                    company=company.name,
+                )
+            )
+        rules = (
+            self.env["crm.routing.rule"]
+            .sudo()
+            .search([("company_id", "in", [company.id, False])])
+        )
+        pools = rules._pools_and_skills()
+        mine = [
+            rule.id
+            for rule in rules
+            if user.id in pools[rule.id][0] or rule.fixed_user_id == user
+        ]
+        if not mine:
+            return self._routing_take_message(
+                _(
+                    "You are in no routing rule's pool, so no queue is yours to "
+                    "take leads from. Ask a sales manager."
+                )
+            )
+        waiting = self.env["crm.routing.sweeper"]._waiting(
+            company, [company.id, None], rule_ids=mine
+        )
+        if not waiting:
+            return self._routing_take_message(
+                _("No lead is waiting in the queues you take from.")
+            )
+        Lead = self.env["crm.lead"].sudo()
+        dispatcher = self.env["crm.routing.dispatcher"]
+        passed = []
+        for start in range(0, len(waiting), TAKE_BATCH):
+            decisions = dispatcher._route(
+                Lead.browse(waiting[start : start + TAKE_BATCH]),
+                event="take",
+                taker=user,
+                order=company.routing_queue_order,
+            )
+            taken = next((d for d in decisions if d.write and d.user_id), None)
+            if taken:
+                return self._routing_taken(Lead.browse(taken.lead_id))
+            passed += decisions
+        if not passed:
+            # Every lead seen waiting was taken meanwhile by someone else.
+            return self._routing_take_message(
+                _("No lead is waiting in the queues you take from.")
+            )
+        reasons = self.env["crm.routing.explainer"]._exclusion_reasons(
+            [(user.id, d.reason_code, d.reason_params) for d in passed]
+        )
+        if len(passed) == 1:
+            message = _(
+                "The lead waiting in the queues you take from is not yours to "
+                "take now: %(reasons)s.",
+                reasons=reasons,
+            )
+        else:
+            message = _(
+                "None of the %(count)s leads waiting in the queues you take from "
+                "is yours to take now: %(reasons)s.",
+                count=len(passed),
+                reasons=reasons,
+            )
+        return self._routing_take_message(message)
+
+    def _routing_taken(self, lead):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Take My Next Lead"),
+                "message": _("“%(lead)s” is yours now.", lead=lead.name),
+                "type": "success",
+                "sticky": False,
+                "next": {
+                    "type": "ir.actions.act_window",
+                    "res_model": "crm.lead",
+                    "res_id": lead.id,
+                    "views": [[False, "form"]],
+                    "target": "current",
+                },
+            },
+        }
+
+    def _routing_take_message(self, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Take My Next Lead"),
+                "message": message,
+                "type": "warning",
+                "sticky": False,
+            },
+        }
 
     @api.depends_context("uid")
     def _compute_routing_target_ids(self):
@@ -257,28 +609,26 @@ class ResUsers(models.Model):
             },
         }
 
-    @api.constrains("routing_max_open_leads", "routing_max_daily_leads")
+    @api.constrains(*ROUTING_CAPS)
     def _check_routing_caps(self):
         for user in self:
-            if user.routing_max_open_leads < 0 or user.routing_max_daily_leads < 0:
-                raise ValidationError(
-                    _(
-                        "%(user)s: lead caps cannot be negative; use 0 for no cap.",
-                        user=user.name,
+            for name in ROUTING_CAPS:
+                if not 0 <= user[name] <= MAX_CAP:
+                    raise ValidationError(
+                        _(
+                            "%(user)s: “%(field)s” is a cap between 0 (no cap) and "
+                            "%(max)s, not %(value)s; lead caps cannot be negative.",
+                            user=user.name,
+                            field=self._fields[name]._description_string(self.env),
+                            max=MAX_CAP,
+                            value=user[name],
+                        )
                     )
-                )
-            if max(user.routing_max_open_leads, user.routing_max_daily_leads) > MAX_CAP:
-                raise ValidationError(
-                    _(
-                        "%(user)s: a lead cap is at most %(max)s; use 0 for no cap.",
-                        user=user.name,
-                        max=MAX_CAP,
-                    )
-                )
 
     def write(self, vals):
         """Let sales managers edit routing profiles without user-admin rights,
-        for the salespeople of their own companies only."""
+        for the salespeople of their own companies only. Someone archived
+        gives their leads not yet contacted back to routing."""
         check_values(self, [vals], ROUTING_PROFILE_FIELDS)
         if (
             vals
@@ -288,7 +638,10 @@ class ResUsers(models.Model):
         ):
             self._routing_check_same_company()
             return super(ResUsers, self.sudo()).write(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        if "active" in vals and not vals["active"]:
+            self._routing_release_leads()
+        return result
 
     def _routing_check_same_company(self):
         """A sales manager changes the routing profile of people who work in

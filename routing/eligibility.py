@@ -8,7 +8,9 @@ least-loaded fallback. They differ only in which *kinds* of check they apply:
 * ``identity``: active, internal, nothing broken in their own data (see
   ``Candidate.fault``), working for the lead's company (always);
 * ``availability``: the "accepting leads" switch, the sales team opt-out,
-  working hours (the least-loaded fallback ignores these, by definition);
+  working hours and the last minutes of a shift, a pile of open leads
+  nobody followed up (the least-loaded fallback ignores these, by
+  definition);
 * ``capacity``: caps on open leads and on leads per day, which close as a batch
   hands out leads, so they are checked live rather than once per batch;
 * ``fit``: skills the rule and the lead need;
@@ -56,6 +58,20 @@ CHECKS = (
         "off_hours",
         "availability",
         lambda c, r, ld, n, b: r.respect_working_hours and not b.working(c),
+    ),
+    Check(
+        "end_of_shift",
+        "availability",
+        lambda c, r, ld, n, b: bool(r.end_of_shift)
+        and r.respect_working_hours
+        and b.leaving_within(c, r.end_of_shift),
+        lambda c, r, ld, n, b: {"minutes": b.minutes_left(c)},
+    ),
+    Check(
+        "stale_leads",
+        "availability",
+        lambda c, r, ld, n, b: bool(c.max_stale) and c.stale_leads > c.max_stale,
+        lambda c, r, ld, n, b: {"count": c.stale_leads},
     ),
     Check(
         "open_cap",

@@ -21,8 +21,9 @@ Design choices:
 """
 
 import heapq
+import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC
 
 from . import eligibility, experiments, policy, strategies
@@ -51,6 +52,7 @@ class _Batch:
         self.given_order = {}
         self.clock = 0
         self._working = {}
+        self._left = {}
         # Caps only close within a batch: who is capped (uid -> (code,
         # params)), and a version that changes whenever someone new is, so
         # profiles know when to refresh.
@@ -69,6 +71,25 @@ class _Batch:
         if working is None:
             working = self._working[cand.id] = cand.schedule.is_working(self.now)
         return working
+
+    def minutes_left(self, cand):
+        """Minutes until the stretch of work ``cand`` is in ends (rounded
+        up), or None when it does not end (no working hours, not at work)."""
+        if cand.schedule is None or self.now is None:
+            return None
+        left = self._left.get(cand.id, False)
+        if left is False:
+            end = cand.schedule.shift_end(self.now)
+            left = None
+            if end is not None:
+                left = math.ceil((end - self.now).total_seconds() / 60)
+            self._left[cand.id] = left
+        return left
+
+    def leaving_within(self, cand, minutes):
+        """Whether ``cand``'s shift ends within ``minutes`` from now."""
+        left = self.minutes_left(cand)
+        return left is not None and left <= minutes
 
     def open_leads(self, cand):
         return cand.open_leads + self.given[cand.id]
@@ -253,6 +274,7 @@ class _Context:
         "quiet_requeue",
         "broken",
         "variants",
+        "pull_dues",
     )
 
     def __init__(
@@ -269,6 +291,24 @@ class _Context:
         self.profiles = {}
         self.needs = {}
         self.epochs = {}
+        self.pull_dues = {}
+
+    def pull_due(self, rule):
+        """When a lead this pull rule queues now is pushed if nobody took it:
+        counted in the working time of the pool's active members."""
+        due = self.pull_dues.get(rule.slot, False)
+        if due is False:
+            due = None
+            if self.batch.now is not None:
+                pool = self.pools[rule.slot][0]
+                people = (self.batch.candidates.get(uid) for uid in pool)
+                due = policy.pull_deadline(
+                    rule,
+                    [c.schedule for c in people if c is not None and c.active],
+                    self.batch.now,
+                )
+            self.pull_dues[rule.slot] = due
+        return due
 
     def needed(self, rule, lead):
         """The skills a lead needs under a rule (the rule's and the lead's own)."""
@@ -337,6 +377,17 @@ def route_batch(
         quiet_requeue=quiet_requeue,
     )
     return RoutingResult(decisions, plan.stored_state(), given)
+
+
+def take_next(
+    leads, candidates, rules, taker_id, state=None, *, now=None, order=None,
+    broken=None,
+):  # fmt: skip
+    """ "Take my next lead" for ``taker_id`` among ``leads`` (in the order
+    of work): see :meth:`Plan.take`. The rules' memory is returned as given."""
+    plan = Plan(rules, state, broken)
+    decisions = plan.take(leads, candidates, taker_id, now=now, order=order)
+    return RoutingResult(decisions, plan.stored_state(), {})
 
 
 class Plan:
@@ -419,6 +470,46 @@ class Plan:
         decisions = [_route_one(lead, self.matching(lead), ctx) for lead in leads]
         return decisions, dict(batch.given)
 
+    def take(self, leads, candidates, taker_id, *, now=None, order=None):
+        """ "Take my next lead": the decisions for ``taker_id`` taking the
+        first of ``leads`` (waiting leads, already in the order of work,
+        see ``routing.order``) they may take.
+
+        A lead is theirs to take when they are in the pool of the rule it
+        waits under and pass every check a push would apply (skills, caps,
+        availability, the end of their shift, follow-ups, the people a
+        missed deadline took it from). Each lead passed over before it gets
+        a decision that is not written (``write`` False) with the reason;
+        so does every lead when none is theirs. At most one lead is taken;
+        the rules' memory (rotations) does not move.
+        """
+        batch = _Batch(candidates, now)
+        ctx = _Context(batch, self.pools, self.states, "assign", 1, False, self.broken)
+        taker = candidates.get(taker_id)
+        decisions = []
+        for lead in leads:
+            rule = next(
+                (r for r in self.matching(lead) if r.id not in self.broken), None
+            )
+            failure = _take_failure(lead, rule, taker, ctx)
+            if failure is not None:
+                decisions.append(
+                    Decision(
+                        lead.id,
+                        None,
+                        rule.id if rule else None,
+                        "take",
+                        failure[0],
+                        failure[1] or {},
+                        write=False,
+                        now_ts=batch.now_ts,
+                    )
+                )
+                continue
+            decisions.append(_taken(lead, rule, taker, ctx, order, len(decisions)))
+            break
+        return decisions
+
     def stored_state(self):
         """The rules' memory as stored: JSON-friendly, the variant's with its
         rule's."""
@@ -448,13 +539,7 @@ def _stored_state(state):
 def _assigned(lead, rule, cand, code, params, explained, ctx, tried, fallback=None):
     """A decision that gives ``lead`` to ``cand``, with team and deadline."""
     explanation, omitted = explained
-    notes = ()
-    if (
-        rule.respect_working_hours
-        and cand.schedule is not None
-        and cand.schedule.always_on
-    ):
-        notes = (("always_on", {"user_id": cand.id}),)
+    notes = _pushed_note(lead, rule, ctx) + _always_on_note(rule, cand)
     return Decision(
         lead.id,
         cand.id,
@@ -468,7 +553,7 @@ def _assigned(lead, rule, cand, code, params, explained, ctx, tried, fallback=No
         tuple(tried),
         rule.strategy,
         policy.team_for(rule, lead, cand),
-        policy.deadline_for(rule, cand, ctx.batch.now) if ctx.batch.now else None,
+        policy.deadline_for(rule, cand, ctx.batch.now, lead) if ctx.batch.now else None,
         notes,
         True,
         lead.user_id if lead.user_id != cand.id else None,
@@ -492,12 +577,61 @@ def _unassigned(lead, rule, event, code, params, explained, ctx, tried, fallback
         omitted,
         tuple(tried),
         rule.strategy if rule else None,
+        notes=_pushed_note(lead, rule, ctx),
         write=write,
         previous_user_id=lead.user_id,
         now_ts=ctx.batch.now_ts,
         experiment_id=_experiment_of(rule)[0],
         arm=_experiment_of(rule)[1],
     )
+
+
+def _always_on_note(rule, cand):
+    """The remark that ``cand``, without working hours, counts as at work."""
+    if (
+        rule.respect_working_hours
+        and cand.schedule is not None
+        and cand.schedule.always_on
+    ):
+        return (("always_on", {"user_id": cand.id}),)
+    return ()
+
+
+def _pulls(rule, ctx):
+    """Whether ``rule`` leaves its leads in its queue for someone to take
+    (a pull rule), rather than assigning them now. A lead taken from
+    someone who let it wait (a reassignment) is pushed: it waited enough."""
+    return rule.delivery == "pull" and ctx.assign_event != "reassign"
+
+
+def _pull_timed_out(lead, ctx):
+    now = ctx.batch.now
+    return lead.pull_due is not None and now is not None and lead.pull_due <= now
+
+
+def _pushed_note(lead, rule, ctx):
+    """The remark on a pull rule's lead that nobody took in time, now
+    pushed by the rule's strategy."""
+    if rule is None or not _pulls(rule, ctx) or not _pull_timed_out(lead, ctx):
+        return ()
+    return (("pull_timeout", {"minutes": rule.pull_timeout}),)
+
+
+def _pull_waiting(lead, rule, ctx, tried):
+    """``lead`` waits in the queue of the pull ``rule`` until someone of its
+    pool takes it, or the rule pushes it after its timeout. A lead already
+    waiting there is left as it is when the queue is drained."""
+    params = {"timeout": rule.pull_timeout} if rule.pull_timeout else {}
+    decision = _unassigned(
+        lead, rule, "queue", "pull", params, ((), 0), ctx, tried, None
+    )
+    waiting = (
+        ctx.quiet_requeue
+        and lead.state == "queued"
+        and lead.rule_id == rule.id
+        and (lead.pull_due is not None or not rule.pull_timeout)
+    )
+    return replace(decision, deadline=ctx.pull_due(rule), write=not waiting)
 
 
 def _experiment_of(rule):
@@ -533,6 +667,8 @@ def _route_one(lead, matching, ctx):
             )
             continue
         rule = _arm_rule(rule, lead, ctx)
+        if _pulls(rule, ctx) and not _pull_timed_out(lead, ctx):
+            return _pull_waiting(lead, rule, ctx, tried)
         rstate = ctx.states[rule.slot]
         needed = ctx.needed(rule, lead)
         strategy = strategies.get(rule.strategy)
@@ -616,6 +752,50 @@ def _route_one(lead, matching, ctx):
         ctx,
         tried,
         "next_rule",
+    )
+
+
+def _take_failure(lead, rule, taker, ctx):
+    """``(code, params)`` of why ``taker`` may not take ``lead`` waiting
+    under ``rule``, or None when they may."""
+    if rule is None:
+        return "no_rule", None
+    if taker is None:
+        return eligibility.MISSING, None
+    if taker.id not in ctx.pools[rule.slot][1]:
+        return "not_in_pool", None
+    needed = ctx.needed(rule, lead)
+    return eligibility.first_failure(
+        taker, rule, lead, needed, ctx.batch, eligibility.EVERYTHING
+    )
+
+
+def _taken(lead, rule, taker, ctx, order, skipped):
+    """The decision that gives ``lead`` to ``taker``, who took it from the
+    queue: next in the order of work, after ``skipped`` leads not theirs."""
+    batch = ctx.batch
+    params = {"order": order or "oldest"}
+    if lead.priority:
+        params["priority"] = True
+    if skipped:
+        params["skipped"] = skipped
+    if batch.now_ts is not None and lead.created is not None:
+        params["waited"] = max(0.0, (batch.now_ts - lead.created) / 60.0)
+    return Decision(
+        lead.id,
+        taker.id,
+        rule.id,
+        "take",
+        "next_in_queue_after" if skipped else "next_in_queue",
+        params,
+        (_verdict(Verdict, (taker.id, True, CHOSEN, 1, None, None)),),
+        team_id=policy.team_for(rule, lead, taker),
+        deadline=policy.deadline_for(rule, taker, batch.now, lead)
+        if batch.now
+        else None,
+        notes=_always_on_note(rule, taker),
+        previous_user_id=lead.user_id if lead.user_id != taker.id else None,
+        now_ts=batch.now_ts,
     )
 
 

@@ -62,6 +62,11 @@ def duration(minutes, tr=_identity):
     return tr(texts["days"]) % {"days": days}
 
 
+def join(items, tr=_identity):
+    """Items as one list in the reader's language ("a; b; c")."""
+    return _Renderer(None, tr).join(items)
+
+
 def percent(value):
     return f"{round(float(value) * 100)}%"
 
@@ -134,6 +139,10 @@ class _Renderer:
                 params[key] = percent(params[key])
         if "via" in params:
             params["via"] = self.text(messages.VIA, params["via"])
+        if "order" in params:
+            params["order"] = self.order(params["order"], params.get("priority"))
+        if "waited" in params:
+            params["waited"] = duration(params["waited"], self.tr)
         params["user"] = self.user(details.get("user_id"))
         template, short = messages.WHY.get(code), ""
         if template is None:
@@ -151,12 +160,20 @@ class _Renderer:
                 return self.tr(short)
             return self.tr(template).split(" (")[0]
 
+    def order(self, order, priority=False):
+        """The order of work in words: "oldest first", "priority channels
+        first, then newest first"."""
+        text = self.tr(messages.ORDERS.get(order, messages.ORDERS["oldest"]))
+        if priority:
+            return self.text(messages.ORDERS, "priority", order=text)
+        return text
+
     def outcome(self, details):
         event, code = details.get("event"), details.get("code")
         rule = self.rule(details.get("rule_id"))
         if code in ("no_rule", "failed"):
             return self.tr(messages.OUTCOMES[code])
-        if event in ("assign", "reassign"):
+        if event in ("assign", "reassign", "take"):
             return self.text(
                 messages.OUTCOMES,
                 event,
@@ -186,6 +203,16 @@ class _Renderer:
                 rule=rule,
                 count=params.get("count", 0),
             )
+        if event == "queue" and code == "pull":
+            timeout = (details.get("params") or {}).get("timeout")
+            if timeout:
+                return self.text(
+                    messages.OUTCOMES,
+                    "pull_timeout",
+                    rule=rule,
+                    duration=duration(timeout, self.tr),
+                )
+            return self.text(messages.OUTCOMES, "pull", rule=rule)
         if event == "queue":
             return self.text(messages.OUTCOMES, "queue", rule=rule)
         return self.tr(messages.OUTCOMES["unroutable"])
@@ -203,6 +230,8 @@ class _Renderer:
         params = dict(item)
         code = params.pop("code")
         params["user"] = self.user(params.get("user_id"))
+        if "minutes" in params:
+            params["duration"] = duration(params["minutes"], self.tr)
         return self.text(messages.NOTES, code, **params)
 
     def arm(self, experiment):

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from . import explain, strategies
 
 FALLBACKS = ("next_rule", "queue", "least_loaded")
+DELIVERIES = ("push", "pull")
 
 # Verdicts of people who may take the lead (exclusions: ``routing.eligibility``).
 ELIGIBLE = "eligible"
@@ -37,6 +38,14 @@ class Lead:
     team_leader_id: int | None = None
     user_id: int | None = None  # the owner before this routing
     state: str = "none"  # its routing state before this routing
+    rule_id: int | None = None  # the rule it was routed (or queued) by before
+    # From a priority channel (``routing.order.is_priority``): first in the
+    # order of work, and the rule's shorter deadline if it has one.
+    priority: bool = False
+    created: float | None = None  # POSIX timestamp of its creation
+    # Waiting in a pull rule's queue: when the rule pushes it if nobody took
+    # it (naive UTC), None when it may wait for ever.
+    pull_due: object = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +73,10 @@ class Candidate:
     # notification that failed): ``(code of messages.FAULTS, value)``. It
     # excludes them, never the lead.
     fault: tuple | None = None
+    # Open leads nobody followed up for the company's number of days, and
+    # how many of them they may have and still get new leads (0: no limit).
+    stale_leads: int = 0
+    max_stale: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +94,16 @@ class Rule:
     team_id: int | None = None
     sla_minutes: int = 0
     sla_off_hours: str = "wait"
+    # "push": the rule assigns its leads; "pull": they wait in its queue for
+    # someone of its pool to take them, and after ``pull_timeout`` minutes
+    # of working time (0: never) the rule pushes them.
+    delivery: str = "push"
+    pull_timeout: int = 0
+    # Nobody gets a lead in their last minutes of work (0: no such limit).
+    end_of_shift: int = 0
+    # A shorter first-contact deadline for leads of priority channels (0:
+    # the rule's own).
+    priority_sla_minutes: int = 0
     # A running experiment on the rule (``routing.experiments.Experiment``),
     # and which arm this rule object routes: None for the rule itself (the
     # control), "variant" for the experiment's variant of it.
@@ -97,6 +120,8 @@ class Rule:
         strategies.get(self.strategy)  # raises ValueError when unknown
         if self.fallback not in FALLBACKS:
             raise ValueError(f"unknown fallback {self.fallback!r}")
+        if self.delivery not in DELIVERIES:
+            raise ValueError(f"unknown delivery {self.delivery!r}")
 
 
 def _rounded(values):

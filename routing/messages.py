@@ -23,6 +23,16 @@ OUTCOMES = {
         "Queued by the rule “%(rule)s”: nobody in its pool can take it now; it "
         "goes to the first person who becomes available."
     ),
+    "pull": _lt(
+        "Waiting in the queue of the rule “%(rule)s” for someone of its pool to "
+        "take it with Take My Next Lead."
+    ),
+    "pull_timeout": _lt(
+        "Waiting in the queue of the rule “%(rule)s” for someone of its pool to "
+        "take it with Take My Next Lead; if nobody takes it within %(duration)s "
+        "of working time, the rule assigns it."
+    ),
+    "take": _lt("Taken by %(user)s from the queue of the rule “%(rule)s”: %(why)s."),
     "unroutable": _lt(
         "Nobody could take it under any rule that applies, so it stays unassigned."
     ),
@@ -54,6 +64,22 @@ WHY = {
         "(%(open_leads)s) got it anyway"
     ),
     "continuity_owner": _lt("%(user)s already handles this account (%(via)s)"),
+    "next_in_queue": _lt(
+        "next in the queue for them (%(order)s); it had waited %(waited)s"
+    ),
+    "next_in_queue_after": _lt(
+        "next in the queue for them (%(order)s), after leads they may not take: "
+        "%(skipped)s; it had waited %(waited)s"
+    ),
+}
+
+# The order of work (``routing.order``), as the explanation of a lead taken
+# from a queue says it.
+ORDERS = {
+    "oldest": _lt("oldest first"),
+    "revenue": _lt("most valuable first"),
+    "newest": _lt("newest first"),
+    "priority": _lt("priority channels first, then %(order)s"),
 }
 
 # How an account owner was found (continuity).
@@ -94,8 +120,13 @@ EXCLUSIONS = {
     "off_hours": _lt("not at work now"),
     "open_cap": _lt("has reached their maximum of open leads (%(cap)s)"),
     "daily_cap": _lt("has reached their maximum of new leads for today (%(cap)s)"),
+    "end_of_shift": _lt("at the end of their shift (%(minutes)s min left)"),
+    "stale_leads": _lt("%(count)s leads waiting for follow-up"),
     "missing_skill": _lt("lacks %(skills)s"),
     "previous_owner": _lt("already had this lead"),
+    # Taking a lead from a queue (not a check of ``routing.eligibility``).
+    "not_in_pool": _lt("not in the pool of its rule"),
+    "no_rule": _lt("its rule no longer routes leads"),
 }
 
 # What is broken in a person's own data, so routing leaves them out (the
@@ -131,6 +162,13 @@ TRIGGERS = {
     "no_contact_before": _lt("Nobody contacted it before its deadline."),
     "owner_deleted": _lt("Its salesperson was deleted."),
     "owner_archived": _lt("%(user)s is archived."),
+    "owner_left": _lt(
+        "%(user)s is no longer in any sales team or routing rule pool, and had "
+        "not contacted it yet."
+    ),
+    "owner_archived_uncontacted": _lt(
+        "%(user)s was archived and had not contacted it yet."
+    ),
     "rule_gone": _lt(
         "Its routing rule was archived or deleted, so the current rules decided."
     ),
@@ -139,6 +177,10 @@ TRIGGERS = {
 # Remarks that come with a decision.
 NOTES = {
     "always_on": _lt("%(user)s has no working hours, so they count as always at work."),
+    "pull_timeout": _lt(
+        "Nobody took it from the queue within %(duration)s of working time, so "
+        "the rule handed it out."
+    ),
 }
 
 # How the parts of an explanation are put together.

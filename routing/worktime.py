@@ -4,6 +4,7 @@ Inputs are naive UTC datetimes (as Odoo stores them); attendances are read in
 the schedule's own time zone, so DST shifts are handled by zoneinfo.
 """
 
+import heapq
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -132,6 +133,24 @@ class WorkSchedule:
             return start_utc + timedelta(minutes=minutes)
         return _add_working_minutes(self, start_utc, minutes)
 
+    def shift_end(self, at_utc):
+        """When the stretch of work going on at ``at_utc`` ends (naive UTC):
+        work intervals that follow each other without a break count as one.
+        None when not at work then, or without working hours (never ends)."""
+        if self.always_on:
+            return None
+        end = None
+        for begin, stop in self.intervals(at_utc):
+            if end is None:
+                if begin > at_utc:
+                    return None
+                end = stop
+            elif begin <= end:
+                end = max(end, stop)
+            else:
+                break
+        return end
+
 
 @lru_cache(maxsize=4096)
 def _add_working_minutes(schedule, start_utc, minutes):
@@ -143,6 +162,29 @@ def _add_working_minutes(schedule, start_utc, minutes):
         if span >= remaining:
             return begin + remaining
         remaining -= span
+    raise ValueError(f"no working time in the next {MAX_DAYS} days")
+
+
+def add_working_minutes_any(schedules, start_utc, minutes):
+    """When ``minutes`` of time during which at least one of ``schedules``
+    is at work have passed since ``start_utc``: how long a queue waits for
+    someone of a pool to be there. Wall-clock when one of them has no
+    working hours (always at work) or there is none; raises ValueError when
+    nobody works in the next :data:`MAX_DAYS` days."""
+    schedules = list(schedules)
+    if not schedules or any(s.always_on for s in schedules):
+        return start_utc + timedelta(minutes=minutes)
+    remaining = timedelta(minutes=minutes)
+    cursor = start_utc
+    merged = heapq.merge(*(s.intervals(start_utc) for s in schedules))
+    for begin, end in merged:
+        begin = max(begin, cursor)
+        if end <= begin:
+            continue
+        if end - begin >= remaining:
+            return begin + remaining
+        remaining -= end - begin
+        cursor = end
     raise ValueError(f"no working time in the next {MAX_DAYS} days")
 
 

@@ -3,6 +3,7 @@
 // every role that may open the screen (see tests/test_routing_tours.py).
 
 import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 const tours = registry.category("web_tour.tours");
 
@@ -145,8 +146,11 @@ tours.add("crm_lead_routing_new_rule_waits", {
 });
 
 // Route now on several owned leads: the confirmation says what it will write.
+// The manager owns none: "My Pipeline" is taken off to see the team's.
 tours.add("crm_lead_routing_route_now_story", {
     steps: () => [
+        { trigger: ".o_searchview_facet .o_facet_remove", run: "click" },
+        { trigger: ".o_searchview:not(:has(.o_searchview_facet))" },
         { trigger: ".o_list_view .o_list_record_selector input", run: "click" },
         { trigger: ".o_list_view .o_list_selection_box" },
         { trigger: ".o_cp_action_menus .dropdown-toggle", run: "click" },
@@ -154,5 +158,25 @@ tours.add("crm_lead_routing_route_now_story", {
         { trigger: ".modal div[name=summary]:contains('already')" },
         { trigger: ".modal div[name=summary]:not(:contains('1 leads'))" },
         { trigger: ".modal .btn-secondary:contains('Cancel')", run: "click" },
+    ],
+});
+
+// A salesperson takes the next lead of the queue from the pipeline's button,
+// then the next one from the Sales menu, and hears when nothing is left.
+tours.add("crm_lead_routing_take_next", {
+    steps: () => [
+        ...stepUtils.goToAppSteps("crm.crm_menu_root", "Open CRM"),
+        { trigger: ".o_kanban_view" },
+        { trigger: ".o_control_panel button[name=action_routing_take_next]", run: "click" },
+        { trigger: ".o_notification:contains('is yours now')" },
+        { trigger: ".o_last_breadcrumb_item:contains('Tour pull: oldest enquiry')" },
+        ...openRoutingTab,
+        { trigger: ".o_form_view div[name=routing_summary]:contains('Taken by Olga Own')" },
+        { trigger: ".o_main_navbar [data-menu-xmlid='crm.crm_menu_sales']", run: "click" },
+        { trigger: ".o-dropdown--menu [data-menu-xmlid='crm_lead_routing.crm_routing_take_next_menu']", run: "click" },
+        { trigger: ".o_last_breadcrumb_item:contains('Tour pull: newer enquiry')" },
+        { trigger: ".o_main_navbar [data-menu-xmlid='crm.crm_menu_sales']", run: "click" },
+        { trigger: ".o-dropdown--menu [data-menu-xmlid='crm_lead_routing.crm_routing_take_next_menu']", run: "click" },
+        { trigger: ".o_notification:contains('No lead is waiting in the queues you take from')" },
     ],
 });

@@ -1,0 +1,164 @@
+import threading
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.modules.registry import Registry
+from odoo.sql_db import db_connect
+from odoo.tests import BaseCase, get_db_name, tagged
+
+
+@tagged("post_install", "-at_install", "crm_lead_routing")
+class TestRoutingTakeConcurrency(BaseCase):
+    """Two salespeople clicking Take My Next Lead at the same moment never
+    get the same lead.
+
+    Uses real, committed cursors (not the test transaction), as two browser
+    requests do, so it cleans up after itself. Ann's request takes a lead
+    and keeps its transaction open; Ben's request runs meanwhile.
+    """
+
+    PREFIX = "pulltake"
+
+    def setUp(self):
+        super().setUp()
+        self.db = db_connect(get_db_name())
+        # The test runner holds the registries' lock: worker threads bind
+        # their cursors to this registry instead of asking for it again.
+        self.registry = Registry(get_db_name())
+        with self.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            group = env.ref("sales_team.group_sale_salesman")
+            users = env["res.users"].create(
+                [
+                    {
+                        "name": f"Taker {name}",
+                        "login": f"routing_{self.PREFIX}_{name.lower()}",
+                        "groups_id": [(6, 0, group.ids)],
+                    }
+                    for name in ("Ann", "Ben", "Cid")
+                ]
+            )
+            self.users = dict(zip(("ann", "ben", "cid"), users.ids, strict=True))
+            rule = env["crm.routing.rule"].create(
+                {
+                    "name": "Pulled",
+                    "sequence": -1000,
+                    "delivery": "pull",
+                    "strategy": "round_robin",
+                    "user_ids": [(6, 0, users.ids)],
+                    "notify_assignee": False,
+                    "respect_working_hours": False,
+                    "lead_domain": f"[('name', '=like', '{self.PREFIX}%')]",
+                }
+            )
+            self.rule = rule.id
+            company = env.company
+            auto_assign = company.routing_auto_assign
+            company.routing_auto_assign = True
+            leads = env["crm.lead"].create(
+                [{"name": f"{self.PREFIX} {i}"} for i in range(2)]
+            )
+            company.routing_auto_assign = auto_assign
+            self.assertEqual(leads.mapped("routing_state"), ["queued", "queued"])
+            # The first one arrived first.
+            env.flush_all()
+            now = fields.Datetime.now()
+            for i, lead in enumerate(leads):
+                cr.execute(
+                    "UPDATE crm_lead SET create_date = %s WHERE id = %s",
+                    (now - timedelta(minutes=10 - i), lead.id),
+                )
+            self.leads = leads.ids
+            cr.commit()  # pylint: disable=invalid-commit
+        self.addCleanup(self.cleanup)
+
+    def cursor(self):
+        """A real cursor (its own transaction) usable from any thread."""
+        cr = self.db.cursor()
+        cr.transaction = api.Transaction(self.registry)
+        return cr
+
+    def cleanup(self):
+        with self.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["crm.lead"].with_context(active_test=False).browse(self.leads).unlink()
+            env["crm.routing.rule"].browse(self.rule).unlink()
+            env["res.users"].browse(list(self.users.values())).unlink()
+            cr.commit()  # pylint: disable=invalid-commit
+
+    def take(self, who, outcome, taken=None, hold=None):
+        """``who`` clicks Take My Next Lead in a request of their own; with
+        ``hold``, the request stays open (uncommitted) until it is set."""
+        try:
+            with self.cursor() as cr:
+                uid = self.users[who]
+                env = api.Environment(cr, uid, {"tracking_disable": True})
+                action = env["res.users"].browse(uid).action_routing_take_next()
+                if taken:
+                    taken.set()
+                if hold:
+                    hold.wait(20)
+                cr.commit()  # pylint: disable=invalid-commit
+                params = action["params"]
+                outcome.append(
+                    params["next"]["res_id"] if "next" in params else params["message"]
+                )
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            outcome.append(error)
+            if taken:
+                taken.set()
+
+    def owners(self):
+        with self.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            leads = env["crm.lead"].browse(self.leads)
+            return [(lead.user_id.id, lead.routing_state) for lead in leads]
+
+    def test_two_salespeople_taking_at_once_get_different_leads(self):
+        taken, hold = threading.Event(), threading.Event()
+        ann, ben = [], []
+        t1 = threading.Thread(target=self.take, args=("ann", ann, taken, hold))
+        t1.start()
+        try:
+            self.assertTrue(taken.wait(30), "Ann's take did not finish")
+            self.assertEqual(ann, [], "Ann's request is still open")
+            # Ann's lead is not committed yet: Ben still gets the other one.
+            t2 = threading.Thread(target=self.take, args=("ben", ben))
+            t2.start()
+            t2.join(30)
+            self.assertFalse(t2.is_alive(), "Ben waited for Ann's request")
+        finally:
+            hold.set()
+            t1.join(30)
+        self.assertEqual(ann, [self.leads[0]], "the oldest one")
+        self.assertEqual(ben, [self.leads[1]], "never Ann's")
+        self.assertEqual(
+            self.owners(),
+            [(self.users["ann"], "assigned"), (self.users["ben"], "assigned")],
+        )
+        # Nothing is left for the third one.
+        cid = []
+        self.take("cid", cid)
+        self.assertEqual(cid, ["No lead is waiting in the queues you take from."])
+
+    def test_the_last_lead_goes_to_one_of_two_and_the_other_hears_so(self):
+        with self.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["crm.lead"].browse(self.leads[1]).action_archive()
+            cr.commit()  # pylint: disable=invalid-commit
+        taken, hold = threading.Event(), threading.Event()
+        ann, ben = [], []
+        t1 = threading.Thread(target=self.take, args=("ann", ann, taken, hold))
+        t1.start()
+        try:
+            self.assertTrue(taken.wait(30), "Ann's take did not finish")
+            t2 = threading.Thread(target=self.take, args=("ben", ben))
+            t2.start()
+            t2.join(30)
+            self.assertFalse(t2.is_alive(), "Ben waited for Ann's request")
+        finally:
+            hold.set()
+            t1.join(30)
+        self.assertEqual(ann, [self.leads[0]])
+        self.assertEqual(ben, ["No lead is waiting in the queues you take from."])
+        self.assertEqual(self.owners()[0], (self.users["ann"], "assigned"))
