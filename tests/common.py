@@ -181,7 +181,41 @@ def working_hours(env, users, hour_from=9.0, hour_to=19.0, tz="Europe/Brussels")
     return calendar, resources
 
 
-class CommittedSweepCase(BaseCase):
+class CommittedCase(BaseCase):
+    """Real cursors that commit, usable from any thread, as concurrent
+    requests and crons have them (not the test transaction): what they set up
+    the test cleans up itself."""
+
+    def setUp(self):
+        super().setUp()
+        self.db = db_connect(get_db_name())
+        # Got here, where the test runner already holds the registries' lock:
+        # the worker threads bind their cursors to it instead of asking again.
+        self.registry = Registry(get_db_name())
+
+    def cursor(self):
+        """A real cursor (its own transaction) usable from any thread."""
+        cr = self.db.cursor()
+        cr.transaction = api.Transaction(self.registry)
+        return cr
+
+    @staticmethod
+    def create_salespeople(env, label, prefix, names=("ann", "ben", "cid")):
+        """Salespeople named ``label`` and each of ``names``."""
+        group = env.ref("sales_team.group_sale_salesman")
+        return env["res.users"].create(
+            [
+                {
+                    "name": f"{label} {name}",
+                    "login": f"routing_{prefix}_{name.lower()}",
+                    "groups_id": [(6, 0, group.ids)],
+                }
+                for name in names
+            ]
+        )
+
+
+class CommittedSweepCase(CommittedCase):
     """Overdue leads set up with real cursors that commit, as the deadline
     cron's do, usable from any thread; everything is cleaned up after.
 
@@ -197,23 +231,9 @@ class CommittedSweepCase(BaseCase):
 
     def setUp(self):
         super().setUp()
-        self.db = db_connect(get_db_name())
-        # Got here, where the test runner already holds the registries' lock:
-        # the worker threads bind their cursors to it instead of asking again.
-        self.registry = Registry(get_db_name())
         with self.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            group = env.ref("sales_team.group_sale_salesman")
-            users = env["res.users"].create(
-                [
-                    {
-                        "name": f"{self.LABEL} {name}",
-                        "login": f"routing_{self.PREFIX}_{name}",
-                        "groups_id": [(6, 0, group.ids)],
-                    }
-                    for name in ("ann", "ben", "cid")
-                ]
-            )
+            users = self.create_salespeople(env, self.LABEL, self.PREFIX)
             self.users = users.ids
             rule = env["crm.routing.rule"].create(
                 {
@@ -256,12 +276,6 @@ class CommittedSweepCase(BaseCase):
             self.leads = leads.ids
             cr.commit()  # pylint: disable=invalid-commit
         self.addCleanup(self.cleanup)
-
-    def cursor(self):
-        """A real cursor (its own transaction) usable from any thread."""
-        cr = self.db.cursor()
-        cr.transaction = api.Transaction(self.registry)
-        return cr
 
     def cleanup(self):
         with self.cursor() as cr:

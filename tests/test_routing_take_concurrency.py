@@ -2,13 +2,13 @@ import threading
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields
-from odoo.modules.registry import Registry
-from odoo.sql_db import db_connect
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import tagged
+
+from .common import CommittedCase
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
-class TestRoutingTakeConcurrency(BaseCase):
+class TestRoutingTakeConcurrency(CommittedCase):
     """Two salespeople clicking Take My Next Lead at the same moment never
     get the same lead.
 
@@ -21,22 +21,10 @@ class TestRoutingTakeConcurrency(BaseCase):
 
     def setUp(self):
         super().setUp()
-        self.db = db_connect(get_db_name())
-        # The test runner holds the registries' lock: worker threads bind
-        # their cursors to this registry instead of asking for it again.
-        self.registry = Registry(get_db_name())
         with self.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            group = env.ref("sales_team.group_sale_salesman")
-            users = env["res.users"].create(
-                [
-                    {
-                        "name": f"Taker {name}",
-                        "login": f"routing_{self.PREFIX}_{name.lower()}",
-                        "groups_id": [(6, 0, group.ids)],
-                    }
-                    for name in ("Ann", "Ben", "Cid")
-                ]
+            users = self.create_salespeople(
+                env, "Taker", self.PREFIX, ("Ann", "Ben", "Cid")
             )
             self.users = dict(zip(("ann", "ben", "cid"), users.ids, strict=True))
             rule = env["crm.routing.rule"].create(
@@ -71,12 +59,6 @@ class TestRoutingTakeConcurrency(BaseCase):
             self.leads = leads.ids
             cr.commit()  # pylint: disable=invalid-commit
         self.addCleanup(self.cleanup)
-
-    def cursor(self):
-        """A real cursor (its own transaction) usable from any thread."""
-        cr = self.db.cursor()
-        cr.transaction = api.Transaction(self.registry)
-        return cr
 
     def cleanup(self):
         with self.cursor() as cr:
