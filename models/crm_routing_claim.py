@@ -39,21 +39,19 @@ class CrmRoutingClaim(models.Model):
         )
 
     @api.model
-    def _insert(self, cr, xid, claims, now):
-        """Record ``claims`` (``[(lead id, user id or None)]``) decided by the
-        transaction ``xid`` at ``now``, through cursor ``cr``."""
+    def _insert_sql(self, xid, claims, now):
+        """The statement recording ``claims`` (``[(lead id, user id or
+        None)]``) decided by the transaction ``xid`` at ``now``, or None."""
         if not claims:
-            return
-        cr.execute(
-            SQL(
-                """INSERT INTO crm_routing_claim (xid, lead_id, user_id, assigned_at)
-                   SELECT %s::text::xid8, v.lead_id, v.user_id, %s
-                     FROM unnest(%s::int[], %s::int[]) AS v(lead_id, user_id)""",
-                str(xid),
-                now,
-                [lead_id for lead_id, _uid in claims],
-                [uid for _lead_id, uid in claims],
-            )
+            return None
+        return SQL(
+            """INSERT INTO crm_routing_claim (xid, lead_id, user_id, assigned_at)
+               SELECT %s::text::xid8, v.lead_id, v.user_id, %s
+                 FROM unnest(%s::int[], %s::int[]) AS v(lead_id, user_id)""",
+            str(xid),
+            now,
+            [lead_id for lead_id, _uid in claims],
+            [uid for _lead_id, uid in claims],
         )
 
     @api.model

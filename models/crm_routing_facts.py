@@ -565,17 +565,21 @@ class CrmRoutingFacts(models.AbstractModel):
         keys = self._lock_keys(facts)
         if registry.in_test_mode() or not registry.ready:
             cr = self.env.cr
-            self._lock(cr, keys)
-            counters, state, _mine, gone = self._read_counters(cr, facts)
+            counters, state, _mine, gone = self._read_counters(
+                cr, facts, lock=self._lock_sql(keys)
+            )
             self._fill(facts, counters, state, gone)
             yield LiveSession(self, cr, None, facts)
             return
         self.env.cr.execute("SELECT pg_current_xact_id()::text")
         xid = self.env.cr.fetchone()[0]
         with registry.cursor() as cr:
-            self._lock(cr, keys, isolate=True)
+            # Measured from the request for the locks: in this single round
+            # trip PostgreSQL takes them, then reads the counters.
             started = time.perf_counter()
-            counters, state, _mine, gone = self._read_counters(cr, facts, xid)
+            counters, state, _mine, gone = self._read_counters(
+                cr, facts, xid, lock=self._lock_sql(keys, isolate=True)
+            )
             self._fill(facts, counters, state, gone)
             session = LiveSession(self, cr, xid, facts)
             yield session
@@ -612,10 +616,10 @@ class CrmRoutingFacts(models.AbstractModel):
         return [(LOCK_RULE, rid) for rid in rules] + [(LOCK_USER, uid) for uid in users]
 
     @staticmethod
-    def _lock(cr, keys, isolate=False):
-        """Take the advisory locks ``keys`` (until ``cr``'s transaction ends),
-        in their order: two routings wait for each other only when they share
-        a rule or a person, and never deadlock.
+    def _lock_sql(keys, isolate=False):
+        """The statement taking the advisory locks ``keys`` (until the
+        transaction ends), in their order: two routings wait for each other
+        only when they share a rule or a person, and never deadlock.
 
         The counters read under the lock are a few index lookups; PostgreSQL's
         planner, which cannot know a salesperson has few open leads among
@@ -638,17 +642,32 @@ class CrmRoutingFacts(models.AbstractModel):
             if isolate
             else SQL("")
         )
-        cr.execute(
-            SQL(
-                """%s SELECT pg_advisory_xact_lock(k.a, k.b)
-                        FROM unnest(%s::int[], %s::int[]) AS k(a, b)""",
-                setup,
-                [a for a, _b in keys],
-                [b for _a, b in keys],
-            )
+        return SQL(
+            """%s SELECT pg_advisory_xact_lock(k.a, k.b)
+                    FROM unnest(%s::int[], %s::int[]) AS k(a, b)""",
+            setup,
+            [a for a, _b in keys],
+            [b for _a, b in keys],
         )
 
-    def _read_counters(self, cr, facts, xid=None):
+    @staticmethod
+    def _gone_sql(batch):
+        """For a take: the leads of ``batch`` someone else claimed or took
+        (rows of the counters query)."""
+        return SQL(
+            """UNION ALL
+               SELECT 'gone', k.lead_id, NULL, NULL, NULL, NULL, NULL
+                 FROM claimed k WHERE NOT k.mine AND k.lead_id = ANY(%(taking)s)
+               UNION ALL
+               SELECT 'gone', l.id, NULL, NULL, NULL, NULL, NULL
+                 FROM crm_lead l
+                WHERE l.id = ANY(%(taking)s)
+                  AND (l.routing_state != 'queued' OR l.user_id IS NOT NULL
+                       OR NOT l.active)""",
+            taking=batch,
+        )
+
+    def _read_counters(self, cr, facts, xid=None, lock=None):
         """Each candidate's ``(open leads, leads today, last assignment)``,
         the rules' rotation memory, the leads this transaction claimed, and
         for a take the leads of the batch someone else took or is taking
@@ -696,61 +715,55 @@ class CrmRoutingFacts(models.AbstractModel):
             )
             skip = []
             forget = SQL("")
-        cr.execute(
-            SQL(
-                """
-                WITH claimed(lead_id, user_id, assigned_at, mine) AS MATERIALIZED (%(claims)s),
-                     skip AS (SELECT COALESCE(array_agg(lead_id), '{}') || %(skip)s::int[]
-                                     AS ids FROM claimed)%(forget)s
-                SELECT 'user', u.id, NULL::int,
-                       (SELECT count(*) FROM crm_lead l
-                         WHERE l.user_id = u.id AND l.active
-                           AND COALESCE(l.probability, 0) < 100
-                           AND NOT l.id = ANY(skip.ids))
-                       + (SELECT count(*) FROM claimed k
-                           WHERE k.user_id = u.id AND NOT k.mine),
-                       (SELECT count(*) FROM crm_lead l
-                         WHERE l.user_id = u.id AND l.routing_assigned_at >= %(day)s
-                           AND NOT l.id = ANY(skip.ids))
-                       + (SELECT count(*) FROM claimed k
-                           WHERE k.user_id = u.id AND NOT k.mine
-                             AND k.assigned_at >= %(day)s),
-                       GREATEST(
-                           (SELECT max(l.routing_assigned_at) FROM crm_lead l
-                             WHERE l.user_id = u.id
-                               AND l.routing_assigned_at IS NOT NULL
-                               AND NOT l.id = ANY(skip.ids)),
-                           (SELECT max(k.assigned_at) FROM claimed k
-                             WHERE k.user_id = u.id AND NOT k.mine)),
-                       NULL::jsonb
-                  FROM unnest(%(ids)s::int[]) AS u(id), skip
-                UNION ALL
-                SELECT 'rule', latest.rule_id, latest.id, NULL, NULL, NULL, latest.state
-                  FROM (%(rotation)s) latest
-                UNION ALL
-                SELECT 'mine', k.lead_id, NULL, NULL, NULL, NULL, NULL
-                  FROM claimed k WHERE k.mine
-                UNION ALL
-                SELECT 'gone', k.lead_id, NULL, NULL, NULL, NULL, NULL
-                  FROM claimed k WHERE NOT k.mine AND k.lead_id = ANY(%(taking)s)
-                UNION ALL
-                SELECT 'gone', l.id, NULL, NULL, NULL, NULL, NULL
-                  FROM crm_lead l
-                 WHERE l.id = ANY(%(taking)s)
-                   AND (l.routing_state != 'queued' OR l.user_id IS NOT NULL
-                        OR NOT l.active)
-                """,
-                claims=claims,
-                skip=skip,
-                taking=batch if facts.taker_id else [],
-                forget=forget,
-                day=day_start,
-                ids=ids,
-                rotation=self.env["crm.routing.rotation"]._latest_sql(
-                    [rule.id for rule in facts.rules]
-                ),
-            )
+        query = SQL(
+            """
+            WITH claimed(lead_id, user_id, assigned_at, mine) AS MATERIALIZED (%(claims)s),
+                 skip AS (SELECT COALESCE(array_agg(lead_id), '{}') || %(skip)s::int[]
+                                 AS ids FROM claimed)%(forget)s
+            SELECT 'user', u.id, NULL::int,
+                   (SELECT count(*) FROM crm_lead l
+                     WHERE l.user_id = u.id AND l.active
+                       AND COALESCE(l.probability, 0) < 100
+                       AND NOT l.id = ANY(skip.ids))
+                   + (SELECT count(*) FROM claimed k
+                       WHERE k.user_id = u.id AND NOT k.mine),
+                   (SELECT count(*) FROM crm_lead l
+                     WHERE l.user_id = u.id AND l.routing_assigned_at >= %(day)s
+                       AND NOT l.id = ANY(skip.ids))
+                   + (SELECT count(*) FROM claimed k
+                       WHERE k.user_id = u.id AND NOT k.mine
+                         AND k.assigned_at >= %(day)s),
+                   GREATEST(
+                       (SELECT max(l.routing_assigned_at) FROM crm_lead l
+                         WHERE l.user_id = u.id
+                           AND l.routing_assigned_at IS NOT NULL
+                           AND NOT l.id = ANY(skip.ids)),
+                       (SELECT max(k.assigned_at) FROM claimed k
+                         WHERE k.user_id = u.id AND NOT k.mine)),
+                   NULL::jsonb
+              FROM unnest(%(ids)s::int[]) AS u(id), skip
+            UNION ALL
+            SELECT 'rule', latest.rule_id, latest.id, NULL, NULL, NULL, latest.state
+              FROM (%(rotation)s) latest
+            UNION ALL
+            SELECT 'mine', k.lead_id, NULL, NULL, NULL, NULL, NULL
+              FROM claimed k WHERE k.mine
+            %(gone)s
+            """,
+            claims=claims,
+            skip=skip,
+            gone=self._gone_sql(batch) if facts.taker_id else SQL(""),
+            forget=forget,
+            day=day_start,
+            ids=ids,
+            rotation=self.env["crm.routing.rotation"]._latest_sql(
+                [rule.id for rule in facts.rules]
+            ),
         )
+        # The locks, then the counters: one round trip, two statements (each
+        # with its own snapshot, so the counters see what the routings that
+        # held the locks before committed).
+        cr.execute(SQL("%s; %s", lock, query) if lock is not None else query)
         counters, state, mine, gone = {}, {}, set(), set()
         for kind, key, _row, open_leads, today, last, memory in cr.fetchall():
             if kind == "user":
@@ -803,7 +816,7 @@ class CrmRoutingFacts(models.AbstractModel):
     def _work_schedules(
         self, users, now, uses_hours=True, profiles=None, until=None, faults=None
     ):
-        """One :class:`WorkSchedule` per user from resource, in two queries.
+        """One :class:`WorkSchedule` per user from resource, in one query.
 
         A user without working hours (no resource or no calendar) is treated as
         always on. Nothing is read when no rule uses working hours. Read in SQL:
@@ -829,66 +842,83 @@ class CrmRoutingFacts(models.AbstractModel):
             "resource.calendar.leaves",
         ):
             self.env[model].flush_model()
-        # A user's first active resource (lowest id) and its calendar's working
-        # days: lunch breaks and section lines are not working time.
+        # In one round trip: each user's first active resource (lowest id)
+        # with its calendar; each of those calendars' working days once (lunch
+        # breaks and section lines are not working time); the time off of
+        # those resources and calendars.
         self.env.cr.execute(
             SQL(
                 """
-                SELECT DISTINCT ON (r.user_id)
-                       r.user_id, r.id, r.tz, c.id, c.tz,
+                WITH res AS MATERIALIZED (
+                     SELECT DISTINCT ON (r.user_id)
+                            r.user_id, r.id, r.tz, c.id AS calendar_id, c.tz AS ctz,
+                            c.two_weeks_calendar
+                       FROM resource_resource r
+                       LEFT JOIN resource_calendar c ON c.id = r.calendar_id
+                      WHERE r.user_id = ANY(%(users)s) AND r.active
+                      ORDER BY r.user_id, r.id)
+                SELECT 'resource', user_id, id, tz, calendar_id, ctz, NULL::text[],
+                       NULL::timestamp, NULL::timestamp
+                  FROM res
+                UNION ALL
+                SELECT 'calendar', NULL, NULL, NULL, cal.calendar_id, NULL,
                        ARRAY(SELECT ARRAY[a.dayofweek::text, a.hour_from::text,
                                           a.hour_to::text,
-                                          CASE WHEN c.two_weeks_calendar
+                                          CASE WHEN cal.two_weeks_calendar
                                                THEN a.week_type END,
                                           a.date_from::text, a.date_to::text]
                                FROM resource_calendar_attendance a
-                              WHERE a.calendar_id = c.id
+                              WHERE a.calendar_id = cal.calendar_id
                                 AND a.display_type IS NULL
                                 AND a.day_period IS DISTINCT FROM 'lunch'
                               ORDER BY a.sequence, a.week_type, a.dayofweek,
-                                       a.hour_from, a.id)
-                  FROM resource_resource r
-                  LEFT JOIN resource_calendar c ON c.id = r.calendar_id
-                 WHERE r.user_id = ANY(%s) AND r.active
-                 ORDER BY r.user_id, r.id
+                                       a.hour_from, a.id),
+                       NULL, NULL
+                  FROM (SELECT DISTINCT calendar_id, two_weeks_calendar FROM res
+                         WHERE calendar_id IS NOT NULL) cal
+                UNION ALL
+                SELECT 'leave', NULL, l.resource_id, NULL, l.calendar_id, NULL, NULL,
+                       l.date_from, l.date_to
+                  FROM resource_calendar_leaves l
+                 WHERE l.date_to > %(since)s AND l.date_from < %(until)s
+                   AND (l.resource_id IN (SELECT id FROM res)
+                        OR (l.resource_id IS NULL
+                            AND l.calendar_id IN (SELECT calendar_id FROM res)))
                 """,
-                users.ids,
+                users=users.ids,
+                since=now - timedelta(days=1),
+                until=max(now, until or now) + LEAVE_HORIZON,
             )
         )
-        rows = self.env.cr.fetchall()
-        if not rows:
-            return schedules
-        resource_ids = [row[1] for row in rows]
-        calendar_ids = sorted({row[3] for row in rows if row[3]})
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT resource_id, calendar_id, date_from, date_to
-                  FROM resource_calendar_leaves
-                 WHERE date_to > %s AND date_from < %s
-                   AND (resource_id = ANY(%s)
-                        OR (resource_id IS NULL AND calendar_id = ANY(%s)))
-                """,
-                now - timedelta(days=1),
-                max(now, until or now) + LEAVE_HORIZON,
-                resource_ids,
-                calendar_ids,
-            )
-        )
+        rows, days_of = [], {}
         personal, general = defaultdict(list), defaultdict(list)
-        for resource_id, calendar_id, date_from, date_to in self.env.cr.fetchall():
-            if resource_id:
-                personal[resource_id].append((date_from, date_to))
+        for (
+            kind,
+            user_id,
+            res_id,
+            tz,
+            cal_id,
+            cal_tz,
+            days,
+            start,
+            end,
+        ) in self.env.cr.fetchall():
+            if kind == "resource":
+                rows.append((user_id, res_id, tz, cal_id, cal_tz))
+            elif kind == "calendar":
+                days_of[cal_id] = tuple(map(tuple, days))
+            elif res_id:
+                personal[res_id].append((start, end))
             else:
-                general[calendar_id].append((date_from, date_to))
-        for user_id, resource_id, resource_tz, calendar_id, calendar_tz, days in rows:
+                general[cal_id].append((start, end))
+        for user_id, resource_id, resource_tz, calendar_id, calendar_tz in rows:
             if not calendar_id:
                 continue
             tz = tz_of.get(user_id) or resource_tz or calendar_tz or "UTC"
             try:
                 if not _valid_tz(tz):
                     raise ValueError(tz)
-                attendances = _attendances(tuple(map(tuple, days)))
+                attendances = _attendances(days_of[calendar_id])
             except (TypeError, ValueError) as exc:
                 if faults is None:
                     raise
@@ -1016,11 +1046,13 @@ class LiveSession:
         self.model, self.cr, self.xid, self.facts = model, cr, xid, facts
 
     def record(self, result):
+        """Claims and rotation memory in one round trip (the locks are held
+        meanwhile)."""
         env = self.model.env
         facts = self.facts
+        claims = None
         if self.xid:
-            env["crm.routing.claim"]._insert(
-                self.cr,
+            claims = env["crm.routing.claim"]._insert_sql(
                 self.xid,
                 [
                     (decision.lead_id, decision.user_id)
@@ -1034,7 +1066,10 @@ class LiveSession:
             for rule_id, new in result.state.items()
             if new != (facts.state.get(rule_id) or {"served": {}, "pass": {}})
         }
-        env["crm.routing.rotation"]._insert(self.cr, self.xid, changed)
+        rotation = env["crm.routing.rotation"]._insert_sql(self.xid, changed)
+        statements = [sql for sql in (claims, rotation) if sql is not None]
+        if statements:
+            self.cr.execute(SQL("; ").join(statements))
 
 
 @functools.cache

@@ -67,20 +67,19 @@ class CrmRoutingRotation(models.Model):
         return {rule_id: (row_id, state) for rule_id, row_id, state in cr.fetchall()}
 
     @api.model
-    def _insert(self, cr, xid, states):
-        """New memory for the rules of ``states`` (``{rule id: state}``)."""
+    def _insert_sql(self, xid, states):
+        """The statement recording new memory for the rules of ``states``
+        (``{rule id: state}``), or None."""
         if not states:
-            return
+            return None
         ids = sorted(states)
-        cr.execute(
-            SQL(
-                """INSERT INTO crm_routing_rotation (rule_id, state, xid)
-                   SELECT v.rule_id, v.state, %s::text::xid8
-                     FROM unnest(%s::int[], %s::jsonb[]) AS v(rule_id, state)""",
-                str(xid) if xid else None,
-                ids,
-                [json.dumps(states[rule_id]) for rule_id in ids],
-            )
+        return SQL(
+            """INSERT INTO crm_routing_rotation (rule_id, state, xid)
+               SELECT v.rule_id, v.state, %s::text::xid8
+                 FROM unnest(%s::int[], %s::jsonb[]) AS v(rule_id, state)""",
+            str(xid) if xid else None,
+            ids,
+            [json.dumps(states[rule_id]) for rule_id in ids],
         )
 
     @api.model

@@ -115,5 +115,5 @@ class TestRoutingQueryCount(RoutingCase):
     @warmup
     def test_query_count_single_lead(self):
         self.make_rule(name="Catch all", strategy="round_robin")
-        with self.assertQueryCount(__system__=40, routing_integration=40):
+        with self.assertQueryCount(__system__=38, routing_integration=38):
             self.Lead.create({"name": "Counted", "email_from": "c@acme.example"})
