@@ -108,6 +108,9 @@ class RoutingFacts:
     faults: dict = field(default_factory=dict)  # user id -> (code, value)
     uses_hours: bool = False
     taker_id: int | None = None  # Take my next lead: who takes
+    # lead id -> its log line's id, drawn in the critical section: the log's
+    # order is the order in which routing decided (see LiveSession.record).
+    log_ids: dict = field(default_factory=dict)
 
 
 class CrmRoutingFacts(models.AbstractModel):
@@ -1046,21 +1049,24 @@ class LiveSession:
         self.model, self.cr, self.xid, self.facts = model, cr, xid, facts
 
     def record(self, result):
-        """Claims and rotation memory in one round trip (the locks are held
-        meanwhile)."""
+        """Claims, rotation memory and the ids of the log lines to come, in
+        one round trip while the locks are held.
+
+        The log lines are written later, outside the critical section, in
+        whatever order the transactions get there; their ids, drawn here,
+        keep the order in which the decisions were taken (for each person,
+        the order of their locks), so the log read by id replays the
+        counters as routing saw them."""
         env = self.model.env
         facts = self.facts
+        written = [
+            (decision.lead_id, decision.user_id)
+            for decision in result.decisions
+            if decision.write and isinstance(decision.lead_id, int)
+        ]
         claims = None
         if self.xid:
-            claims = env["crm.routing.claim"]._insert_sql(
-                self.xid,
-                [
-                    (decision.lead_id, decision.user_id)
-                    for decision in result.decisions
-                    if decision.write and isinstance(decision.lead_id, int)
-                ],
-                facts.now,
-            )
+            claims = env["crm.routing.claim"]._insert_sql(self.xid, written, facts.now)
         changed = {
             rule_id: new
             for rule_id, new in result.state.items()
@@ -1068,8 +1074,21 @@ class LiveSession:
         }
         rotation = env["crm.routing.rotation"]._insert_sql(self.xid, changed)
         statements = [sql for sql in (claims, rotation) if sql is not None]
-        if statements:
-            self.cr.execute(SQL("; ").join(statements))
+        statements.append(
+            SQL(
+                """SELECT nextval('crm_routing_log_id_seq')
+                     FROM generate_series(1, %s) ORDER BY 1""",
+                len(written),
+            )
+        )
+        self.cr.execute(SQL("; ").join(statements))
+        facts.log_ids = dict(
+            zip(
+                (lead_id for lead_id, _uid in written),
+                (row[0] for row in self.cr.fetchall()),
+                strict=True,
+            )
+        )
 
 
 @functools.cache

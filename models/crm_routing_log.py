@@ -96,7 +96,8 @@ class CrmRoutingLog(models.Model):
         """Append log lines, all at once: the only way lines are written.
 
         ``entries``: dicts with ``lead_id``, ``company_id``, ``rule_id``,
-        ``user_id``, ``previous_user_id``, ``event`` and ``details``. One
+        ``user_id``, ``previous_user_id``, ``event`` and ``details``, and
+        the line's ``id`` when routing drew it as it decided. One
         INSERT: the log has no business logic on create, and the ORM would
         encode every explanation twice and cost about a millisecond per lead
         on a large import.
@@ -104,19 +105,22 @@ class CrmRoutingLog(models.Model):
         if not entries:
             return
         self.flush_model()
-        columns = ("lead_id", "company_id", "rule_id", "user_id", "previous_user_id")
+        columns = (
+            "id", "lead_id", "company_id", "rule_id", "user_id", "previous_user_id"
+        )  # fmt: skip
         now, uid = self.env.cr.now(), self.env.uid
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO crm_routing_log
-                       (lead_id, company_id, rule_id, user_id, previous_user_id,
+                       (id, lead_id, company_id, rule_id, user_id, previous_user_id,
                         event, details, create_uid, create_date, write_uid, write_date)
-                SELECT v.lead_id, v.company_id, v.rule_id, v.user_id,
+                SELECT COALESCE(v.id, nextval('crm_routing_log_id_seq')), v.lead_id,
+                       v.company_id, v.rule_id, v.user_id,
                        v.previous_user_id, v.event, v.details, %s, %s, %s, %s
                   FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[], %s::int[],
-                              %s::varchar[], %s::jsonb[])
-                       AS v(lead_id, company_id, rule_id, user_id,
+                              %s::int[], %s::varchar[], %s::jsonb[])
+                       AS v(id, lead_id, company_id, rule_id, user_id,
                             previous_user_id, event, details)
                 """,
                 uid,

@@ -117,6 +117,7 @@ class CrmRoutingWriter(models.AbstractModel):
                 details["trigger"] = trigger(lead) if callable(trigger) else trigger
             logs.append(
                 {
+                    "id": facts.log_ids.get(lead.id),
                     "lead_id": lead.id,
                     "company_id": facts.company.id,
                     "rule_id": decision.rule_id,

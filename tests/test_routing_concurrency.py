@@ -1,4 +1,5 @@
 import threading
+from unittest.mock import patch
 
 from psycopg2 import errors as pg_errors
 
@@ -282,3 +283,51 @@ class TestRoutingCapsOnCommittedCursors(BaseCase):
         self.assertEqual(errors, [])
         owners = self.outcome()
         self.assertCapsHeld(owners, created=10)
+
+    def test_the_log_keeps_the_order_of_the_decisions_not_of_the_writes(self):
+        """The log lines are written after routing's short critical section,
+        so a routing that decided first may write its line last; the line's
+        id is drawn as it decides, and the log read by id replays the
+        counters in the order routing saw them (as the load test does)."""
+        self.release_registry_lock()
+        Log = Registry(get_db_name())["crm.routing.log"]
+        append = Log._append
+        decided, written = threading.Event(), threading.Event()
+        errors = []
+
+        def slow_append(log, entries):
+            if threading.current_thread().name == "first":
+                decided.set()
+                written.wait(20)
+            return append(log, entries)
+
+        def create(name):
+            try:
+                with self.db.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+                    env["crm.lead"].create({"name": name})
+                    cr.commit()  # pylint: disable=invalid-commit
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        with patch.object(Log, "_append", slow_append):
+            first = threading.Thread(
+                target=create, args=("capped first",), name="first"
+            )
+            first.start()
+            self.assertTrue(decided.wait(20), "the first routing decided")
+            create("capped second")
+            written.set()
+            first.join(60)
+        self.assertEqual(errors, [])
+        with self.db.cursor() as cr:
+            cr.execute(
+                """SELECT l.name, g.id FROM crm_routing_log g
+                     JOIN crm_lead l ON l.id = g.lead_id
+                    WHERE l.name LIKE 'capped%%' ORDER BY g.id"""
+            )
+            self.assertEqual(
+                [name for name, _id in cr.fetchall()],
+                ["capped first", "capped second"],
+                "the first decision's line comes first, though written last",
+            )
