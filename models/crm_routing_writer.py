@@ -82,7 +82,7 @@ class CrmRoutingWriter(models.AbstractModel):
                 # Route now on a lead that stays with its salesperson: their
                 # first-contact clock and to-do stay as they are.
                 vals["routing_strategy"] = decision.strategy or False
-                if decision.team_id:
+                if decision.team_id and decision.team_id != lead.team_id.id:
                     vals["team_id"] = decision.team_id
             elif decision.user_id:
                 vals["routing_strategy"] = decision.strategy or False
@@ -93,7 +93,7 @@ class CrmRoutingWriter(models.AbstractModel):
                     routing_deadline=decision.deadline or False,
                     routing_pull_deadline=False,
                 )
-                if decision.team_id:
+                if decision.team_id and decision.team_id != lead.team_id.id:
                     vals["team_id"] = decision.team_id
                 if decision.event == "reassign":
                     vals["routing_reassign_count"] = lead.routing_reassign_count + 1
