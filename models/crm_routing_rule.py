@@ -809,8 +809,9 @@ class CrmRoutingRule(models.Model):
 
         The people are the rule's own list, else its team's active members
         (``routing_scope.rule_people_sql``; whom its strategy chooses among
-        them: ``_routing_pools``), in a stable order (by id). Archived people stay in it so the log can say why
-        they were skipped; archived skills are not required.
+        them: ``_routing_pools``), in a stable order (by id). Archived people
+        stay in it so the log can say why they were skipped; archived skills
+        are not required.
 
         The same query reads each rule's running experiment (a rule has at
         most one), so routing costs no query more whether experiments run
