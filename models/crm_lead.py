@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, ValidationError
 
 from ..routing import order, policy, strategies
 from ..routing.worktime import WorkSchedule
+from .routing_scope import is_open_lead
 
 ROUTING_STATES = [
     ("none", "Not routed"),
@@ -332,7 +333,7 @@ class CrmLead(models.Model):
         leads = super().create(vals_list)
         wanted = leads.browse(
             [lead.id for lead, route in zip(leads, to_route, strict=True) if route]
-        ).filtered(lambda lead: lead.active and lead.probability < 100)
+        ).filtered(is_open_lead)
         if wanted:
             self.env["crm.routing.dispatcher"]._route(wanted, track=False, new=True)
         return leads
@@ -502,7 +503,7 @@ class CrmLead(models.Model):
         once routing is done, not what the engine meant to do.
         """
         self._routing_check_manager()
-        leads = self.filtered(lambda lead: lead.active and lead.probability < 100)
+        leads = self.filtered(is_open_lead)
         if len(leads) > self.env["crm.routing.job"]._inline_limit():
             return self.env["crm.routing.job"]._start_route(leads)
         self.env["crm.routing.dispatcher"]._route(leads)

@@ -105,6 +105,9 @@ class CrmRoutingExperiment(models.Model):
         precompute=True,
         help="Performance-weighted strategies only; starts as the rule's.",
     )
+    # What the variant's strategy reads (``routing.strategies``).
+    variant_uses_fairness_floor = fields.Boolean(compute="_compute_variant_uses")
+    variant_uses_designated_user = fields.Boolean(compute="_compute_variant_uses")
     variant_user_ids = fields.Many2many(
         "res.users",
         "crm_routing_experiment_user_rel",
@@ -234,7 +237,7 @@ class CrmRoutingExperiment(models.Model):
         if self.variant_strategy != control_strategy:
             vals["strategy"] = self.variant_strategy
         if (
-            self.variant_strategy in ("weighted", "continuity")
+            self.variant_uses_fairness_floor
             and self.variant_fairness_floor != control_floor
         ):
             vals["fairness_floor"] = self.variant_fairness_floor
@@ -247,6 +250,13 @@ class CrmRoutingExperiment(models.Model):
             for name, value in vals.items()
             if name == "user_ids" or rule[name] != value
         }
+
+    @api.depends("variant_strategy")
+    def _compute_variant_uses(self):
+        for exp in self:
+            strategy = strategies.get(exp.variant_strategy or strategies.DEFAULT)
+            exp.variant_uses_fairness_floor = strategy.uses_fairness_floor
+            exp.variant_uses_designated_user = strategy.uses_designated_user
 
     @api.depends("rule_id")
     def _compute_variant_settings(self):
@@ -302,7 +312,7 @@ class CrmRoutingExperiment(models.Model):
     @api.constrains("variant_strategy", "rule_id")
     def _check_variant_strategy(self):
         for exp in self:
-            if exp.variant_strategy == "fixed_user" and not exp.rule_id.fixed_user_id:
+            if exp.variant_uses_designated_user and not exp.rule_id.fixed_user_id:
                 raise ValidationError(
                     _(
                         "Experiment “%(name)s”: the variant strategy “Specific "
@@ -453,7 +463,7 @@ class CrmRoutingExperiment(models.Model):
         if self.variant_strategy != rule.strategy:
             return True
         if (
-            self.variant_strategy in ("weighted", "continuity")
+            self.variant_uses_fairness_floor
             and self.variant_fairness_floor != rule.fairness_floor
         ):
             return True

@@ -45,12 +45,13 @@ from zoneinfo import ZoneInfo
 from odoo import api, models
 from odoo.tools import SQL, create_index
 
-from ..routing import order
+from ..routing import order, strategies
 from ..routing.experiments import Experiment
 from ..routing.facts import Candidate, Lead, Rule
 from ..routing.worktime import Attendance, WorkSchedule
 from .crm_routing_dispatcher import DATABASE_ERRORS
 from .crm_routing_rule import parse_lead_domain
+from .routing_scope import OPEN_LEAD_WHERE, is_open_lead, open_lead_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -179,7 +180,9 @@ class CrmRoutingFacts(models.AbstractModel):
             user_ids = {taker.id}
             continuity = Rules
         else:
-            continuity = wanted.filtered(lambda r: r.strategy == "continuity")
+            continuity = wanted.filtered(
+                lambda r: strategies.get(r.strategy).account_owner_first
+            )
         owners = self._account_owners(leads, rule_matches, continuity)
         for owner_list in owners.values():
             user_ids.update(uid for uid, _via in owner_list)
@@ -497,8 +500,7 @@ class CrmRoutingFacts(models.AbstractModel):
             """
             SELECT %(select)s
               FROM crm_lead l
-             WHERE l.user_id = ANY(%(ids)s) AND l.active
-               AND COALESCE(l.probability, 0) < 100
+             WHERE l.user_id = ANY(%(ids)s) AND %(open)s
                AND l.date_last_stage_update < %(cutoff)s
                AND COALESCE(l.routing_assigned_at, l.create_date) < %(cutoff)s
                AND NOT EXISTS (
@@ -516,6 +518,7 @@ class CrmRoutingFacts(models.AbstractModel):
             """,
             select=select,
             ids=list(user_ids),
+            open=open_lead_sql("l"),
             cutoff=cutoff,
             group=group or SQL(""),
         )
@@ -531,7 +534,7 @@ class CrmRoutingFacts(models.AbstractModel):
             "crm_lead_routing_open_index",
             "crm_lead",
             ["user_id", "id"],
-            where="active AND COALESCE(probability, 0) < 100 AND user_id IS NOT NULL",
+            where=f"{OPEN_LEAD_WHERE} AND user_id IS NOT NULL",
         )
         # With the id, today's count and the last assignment are read from
         # the index alone (the routed leads are left out by id).
@@ -550,7 +553,7 @@ class CrmRoutingFacts(models.AbstractModel):
             "crm_lead_routing_stale_index",
             "crm_lead",
             ["user_id", "date_last_stage_update"],
-            where="active AND COALESCE(probability, 0) < 100 AND user_id IS NOT NULL",
+            where=f"{OPEN_LEAD_WHERE} AND user_id IS NOT NULL",
         )
         return res
 
@@ -725,8 +728,7 @@ class CrmRoutingFacts(models.AbstractModel):
                                  AS ids FROM claimed)%(forget)s
             SELECT 'user', u.id, NULL::int,
                    (SELECT count(*) FROM crm_lead l
-                     WHERE l.user_id = u.id AND l.active
-                       AND COALESCE(l.probability, 0) < 100
+                     WHERE l.user_id = u.id AND %(open)s
                        AND NOT l.id = ANY(skip.ids))
                    + (SELECT count(*) FROM claimed k
                        WHERE k.user_id = u.id AND NOT k.mine),
@@ -754,6 +756,7 @@ class CrmRoutingFacts(models.AbstractModel):
             %(gone)s
             """,
             claims=claims,
+            open=open_lead_sql("l"),
             skip=skip,
             gone=self._gone_sql(batch) if facts.taker_id else SQL(""),
             forget=forget,
@@ -786,7 +789,7 @@ class CrmRoutingFacts(models.AbstractModel):
                     continue
                 row = counters.setdefault(lead.user_id.id, [0, 0, None])
                 assigned = lead.routing_assigned_at
-                row[0] += bool(lead.active and (lead.probability or 0) < 100)
+                row[0] += is_open_lead(lead)
                 row[1] += bool(assigned and assigned >= day_start)
                 row[2] = max(filter(None, (row[2], assigned)), default=None)
         own = sorted(mine - set(batch)) if xid else []
@@ -796,14 +799,14 @@ class CrmRoutingFacts(models.AbstractModel):
                 SQL(
                     """
                     SELECT user_id,
-                           count(*) FILTER (WHERE active
-                                              AND COALESCE(probability, 0) < 100),
+                           count(*) FILTER (WHERE %s),
                            count(*) FILTER (WHERE routing_assigned_at >= %s),
                            max(routing_assigned_at)
                       FROM crm_lead
                      WHERE id = ANY(%s) AND user_id = ANY(%s)
                      GROUP BY user_id
                     """,
+                    open_lead_sql(),
                     day_start,
                     own,
                     ids,

@@ -136,7 +136,7 @@ class CrmRoutingFairness(models.TransientModel):
             # stored one.
             rule = rule._origin or rule
             counts = rule._fairness_counts(since, until).get(rule.id, {})
-            pool = rule._pools_and_skills().get(rule.id, ((), (), None))[0]
+            pool = rule._routing_pools()[rule.id]
             summary = rule._fairness_summary(counts, pool)
             wizard.fairness_html = rule._fairness_table(
                 summary,

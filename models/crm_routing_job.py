@@ -15,6 +15,8 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 
+from .routing_scope import is_open_lead
+
 _logger = logging.getLogger(__name__)
 
 # Up to this many leads, Route now routes in the request itself.
@@ -157,7 +159,7 @@ class CrmRoutingJob(models.Model):
             batch = (
                 Lead.browse(ids[done : done + JOB_BATCH])
                 .exists()
-                .filtered(lambda lead: lead.active and lead.probability < 100)
+                .filtered(is_open_lead)
             )
             if batch:
                 dispatcher._route(batch)

@@ -3,6 +3,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .routing_scope import is_open_lead
+
 
 class CrmRoutingReroute(models.TransientModel):
     """Confirm *Route now* on several leads that already have a salesperson.
@@ -113,7 +115,7 @@ class CrmRoutingReroute(models.TransientModel):
         (``owner``), give a first salesperson (``new``), queue or leave
         unassigned (a dry run: nothing is written, the rotation memory
         included)."""
-        leads = leads.filtered(lambda lead: lead.active and lead.probability < 100)
+        leads = leads.filtered(is_open_lead)
         moves = {"owner": 0, "new": 0, "queued": 0, "unroutable": 0}
         if not leads:
             return moves

@@ -13,6 +13,7 @@ from ..routing.facts import Candidate
 from ..routing.messages import _lt
 from .crm_lead import ROUTING_WRITES
 from .res_company import MAX_SLA_MINUTES
+from .routing_scope import open_lead_domain, rule_people_sql, rule_pool, rule_pool_sql
 
 # Reassignments before a lead is escalated: more is a typo.
 MAX_REASSIGNMENTS = 100
@@ -148,8 +149,12 @@ class CrmRoutingRule(models.Model):
         help="Leads matching this filter are routed by this rule.",
     )
     strategy = fields.Selection(
-        strategies.choices(), required=True, default="round_robin", tracking=True
+        strategies.choices(), required=True, default=strategies.DEFAULT, tracking=True
     )
+    # What the strategy reads of the rule (``routing.strategies``): the form
+    # shows the fairness floor and the designated salesperson only then.
+    strategy_uses_fairness_floor = fields.Boolean(compute="_compute_strategy_uses")
+    strategy_uses_designated_user = fields.Boolean(compute="_compute_strategy_uses")
     user_ids = fields.Many2many(
         "res.users",
         "crm_routing_rule_user_rel",
@@ -305,13 +310,11 @@ class CrmRoutingRule(models.Model):
         """Fairness of the last 30 days, from one grouped query."""
         since = fields.Datetime.now() - timedelta(days=FAIRNESS_DAYS)
         counts = self._fairness_counts(since)
-        pools = self._pools_and_skills() if self.ids else {}
+        pools = self._routing_pools() if self.ids else {}
         empty = _("No lead routed by this rule in the last 30 days.")
         for rule in self:
             rule.fairness_html = rule._fairness_table(
-                rule._fairness_summary(
-                    counts.get(rule.id, {}), pools.get(rule.id, ((), (), None))[0]
-                ),
+                rule._fairness_summary(counts.get(rule.id, {}), pools.get(rule.id, ())),
                 empty,
             )
 
@@ -342,22 +345,25 @@ class CrmRoutingRule(models.Model):
         the Gini coefficient (``routing.fairness.summary``), with their names;
         None when the rule gave nobody a lead.
 
-        Targets: the performance-weighted shares with the fairness floor for
-        the weighted strategies, an equal share of the pool for the others.
-        Everyone of the pool counts, those who got nothing too."""
+        Targets: what the rule's strategy aims for (``Strategy.targets``: the
+        performance-weighted shares with the fairness floor, an equal share
+        of the pool). Everyone of the pool counts, those who got nothing too."""
         self.ensure_one()
         if not counts:
             return None
         users = self.env["res.users"].sudo().with_context(active_test=False)
         eligible = users.browse(pool).filtered("active")
         targets = None
-        if self.strategy in ("weighted", "continuity") and eligible:
+        if eligible:
+            strategy = strategies.get(self.strategy)
             people = [
-                Candidate(id=u.id, score=u.routing_score or 0.0) for u in eligible
+                Candidate(
+                    id=u.id,
+                    score=(u.routing_score or 0.0) if strategy.uses_scores else 0.0,
+                )
+                for u in eligible
             ]
-            targets = strategies.get("weighted").shares(self, people)
-        elif eligible:
-            targets = {u.id: 1.0 / len(eligible) for u in eligible}
+            targets = strategy.targets(self, people)
         summary = fairness.summary(counts, targets)
         summary["names"] = {
             u.id: u.name for u in users.browse([r[0] for r in summary["rows"]])
@@ -368,8 +374,9 @@ class CrmRoutingRule(models.Model):
         """The fairness summary as a table: who, leads, share, target, gap;
         the sentence ``empty`` when there is no summary.
 
-        Target shares follow the scores (weighted strategies), so a reader who
-        may not see colleagues' scores gets the leads and shares only."""
+        Target shares may follow the scores (``Strategy.uses_scores``), so a
+        reader who may not see colleagues' scores gets the leads and shares
+        only."""
         if not summary:
             return Markup("<p>{}</p>").format(empty)
         names = summary["names"]
@@ -531,7 +538,7 @@ class CrmRoutingRule(models.Model):
             try:
                 domain = parse_lead_domain(rule.lead_domain)
                 rule.matching_lead_count = Lead.search_count(
-                    domain + [("probability", "<", 100)]
+                    domain + open_lead_domain()
                 )
             except Exception:  # noqa: BLE001 - an invalid draft domain counts 0
                 rule.matching_lead_count = 0
@@ -589,6 +596,13 @@ class CrmRoutingRule(models.Model):
                 else False
             )
 
+    @api.depends("strategy")
+    def _compute_strategy_uses(self):
+        for rule in self:
+            strategy = strategies.get(rule.strategy or strategies.DEFAULT)
+            rule.strategy_uses_fairness_floor = strategy.uses_fairness_floor
+            rule.strategy_uses_designated_user = strategy.uses_designated_user
+
     @api.depends("required_skill_ids", "user_ids", "team_id", "strategy", "active")
     def _compute_skill_warning(self):
         """Name the skills a lead of this rule may need that nobody in the
@@ -601,9 +615,7 @@ class CrmRoutingRule(models.Model):
         pools = self.filtered("id")._pools_and_skills() if self.filtered("id") else {}
         users = self.env["res.users"].sudo().with_context(active_test=False)
         for rule in self:
-            pool_ids = pools.get(rule._origin.id, ((), (), None))[0]
-            if rule.strategy == "fixed_user":
-                pool_ids = rule.fixed_user_id.ids
+            pool_ids = rule_pool(rule, pools.get(rule._origin.id, ((), (), None))[0])
             people = users.browse(pool_ids).filtered(
                 lambda u: u.active and not u.share and u.routing_available
             )
@@ -664,7 +676,11 @@ class CrmRoutingRule(models.Model):
     @api.constrains("strategy", "fixed_user_id", "active")
     def _check_fixed_user(self):
         for rule in self:
-            if rule.active and rule.strategy == "fixed_user" and not rule.fixed_user_id:
+            if (
+                rule.active
+                and rule.strategy_uses_designated_user
+                and not rule.fixed_user_id
+            ):
                 raise ValidationError(
                     _(
                         "Rule “%(rule)s” uses the strategy “Specific salesperson”: "
@@ -680,7 +696,9 @@ class CrmRoutingRule(models.Model):
         for rule in self:
             if not rule.active:
                 continue
-            if rule.strategy != "fixed_user" and not (rule.user_ids or rule.team_id):
+            if not rule.strategy_uses_designated_user and not (
+                rule.user_ids or rule.team_id
+            ):
                 raise ValidationError(
                     _(
                         "Rule “%(rule)s” has nobody to give leads to: choose the "
@@ -789,9 +807,11 @@ class CrmRoutingRule(models.Model):
     def _pools_and_skills(self):
         """Each rule's candidates and required skills, in one query.
 
-        The pool is the rule's own list, else its team's active members, in a
-        stable order (by id). Archived people stay in it so the log can say why
-        they were skipped; archived skills are not required.
+        The people are the rule's own list, else its team's active members
+        (``routing_scope.rule_people_sql``; whom its strategy chooses among
+        them: ``_routing_pools``), in a stable order (by id). Archived people
+        stay in it so the log can say why they were skipped; archived skills
+        are not required.
 
         The same query reads each rule's running experiment (a rule has at
         most one), so routing costs no query more whether experiments run
@@ -814,11 +834,8 @@ class CrmRoutingRule(models.Model):
             SQL(
                 """
                 SELECT r.id,
-                       ARRAY(SELECT p.user_id FROM crm_routing_rule_user_rel p
-                              WHERE p.rule_id = r.id ORDER BY p.user_id),
-                       ARRAY(SELECT DISTINCT m.user_id FROM crm_team_member m
-                              WHERE m.crm_team_id = r.team_id AND m.active
-                              ORDER BY m.user_id),
+                       ARRAY(SELECT DISTINCT q.user_id FROM (%(people)s) q
+                              WHERE q.rule_id = r.id ORDER BY q.user_id),
                        ARRAY(SELECT k.id FROM %(rel)s q
                                JOIN crm_routing_skill k ON k.id = q.%(skill)s
                               WHERE q.%(rule)s = r.id AND k.active),
@@ -838,6 +855,7 @@ class CrmRoutingRule(models.Model):
                   FROM crm_routing_rule r
                  WHERE r.id = ANY(%(ids)s)
                 """,
+                people=rule_people_sql(),
                 rel=SQL.identifier(skills.relation),
                 skill=SQL.identifier(skills.column2),
                 rule=SQL.identifier(skills.column1),
@@ -845,8 +863,18 @@ class CrmRoutingRule(models.Model):
             )
         )
         return {
-            rule_id: (tuple(own or team), frozenset(skill_ids), experiment)
-            for rule_id, own, team, skill_ids, experiment in self.env.cr.fetchall()
+            rule_id: (tuple(people), frozenset(skill_ids), experiment)
+            for rule_id, people, skill_ids, experiment in self.env.cr.fetchall()
+        }
+
+    def _routing_pools(self, pools=None):
+        """``{rule id: user ids}``: whom each rule's strategy may choose (see
+        ``routing_scope``); ``pools``: what ``_pools_and_skills`` returned,
+        when the caller has it."""
+        pools = self._pools_and_skills() if pools is None else pools
+        return {
+            rule.id: rule_pool(rule, pools.get(rule.id, ((), (), None))[0])
+            for rule in self
         }
 
     @api.model
@@ -858,33 +886,24 @@ class CrmRoutingRule(models.Model):
     def _routing_candidate_ids(self):
         """Everyone an active rule of any company may choose (one query).
 
-        The same pools as ``_pools_and_skills``: a rule's own list, else its
-        team's active members; the designated salesperson of a "specific
-        salesperson" rule. Archived and portal users are left out.
+        The pools of ``routing_scope.rule_pool_sql``: a rule's own list, else
+        its team's active members; the designated salesperson of a strategy
+        that uses one. Archived and portal users are left out.
         """
         for model in ("crm.routing.rule", "crm.team.member", "res.users"):
             self.env[model].flush_model()
         self.env.cr.execute(
-            """
-            SELECT u.id FROM res_users u
-             WHERE u.active AND NOT u.share AND u.id IN (
-                   SELECT p.user_id
-                     FROM crm_routing_rule r
-                     JOIN crm_routing_rule_user_rel p ON p.rule_id = r.id
-                    WHERE r.active AND r.strategy != 'fixed_user'
-                   UNION
-                   SELECT m.user_id
-                     FROM crm_routing_rule r
-                     JOIN crm_team_member m
-                       ON m.crm_team_id = r.team_id AND m.active
-                    WHERE r.active AND r.strategy != 'fixed_user'
-                      AND NOT EXISTS (SELECT 1 FROM crm_routing_rule_user_rel p
-                                       WHERE p.rule_id = r.id)
-                   UNION
-                   SELECT r.fixed_user_id FROM crm_routing_rule r
-                    WHERE r.active AND r.strategy = 'fixed_user')
-             ORDER BY u.id
-            """
+            SQL(
+                """
+                SELECT u.id FROM res_users u
+                 WHERE u.active AND NOT u.share AND u.id IN (
+                       SELECT q.user_id FROM (%s) q
+                         JOIN crm_routing_rule r ON r.id = q.rule_id
+                        WHERE r.active)
+                 ORDER BY u.id
+                """,
+                rule_pool_sql(),
+            )
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
@@ -899,8 +918,6 @@ class CrmRoutingRule(models.Model):
     def action_view_matching_leads(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_all_leads")
-        action["domain"] = parse_lead_domain(self.lead_domain) + [
-            ("probability", "<", 100)
-        ]
+        action["domain"] = parse_lead_domain(self.lead_domain) + open_lead_domain()
         action["context"] = {"active_test": True}
         return action

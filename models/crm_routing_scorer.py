@@ -15,13 +15,11 @@ from typing import NamedTuple
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..routing.scoring import MetricSample, ScoreFacts, compute_scores, working_days
+from ..routing import scoring
+from ..routing.scoring import Gathered, ScoreFacts, compute_scores, working_days
 from .res_users import SCORECARD_FIELDS
 
 _logger = logging.getLogger(__name__)
-
-# Working days of history before activities per day mean anything.
-MIN_ACTIVITY_DAYS = 5
 
 
 class Slot(NamedTuple):
@@ -100,15 +98,7 @@ class CrmRoutingScorer(models.AbstractModel):
             ]
             results.update(
                 compute_scores(
-                    facts,
-                    company._routing_score_weights(),
-                    {
-                        "conversion": full,
-                        "speed": full,
-                        "revenue": full,
-                        "activity": full,
-                        "satisfaction": 1,
-                    },
+                    facts, company._routing_score_weights(), scoring.full_samples(full)
                 )
             )
         self._store(results, profiles, now, users_too=as_of is None)
@@ -348,28 +338,11 @@ class CrmRoutingScorer(models.AbstractModel):
 
     @staticmethod
     def _samples(leads, speed, done, days, satisfaction, people=1):
-        """The five raw metrics from what was gathered for one key: the
-        scorecard's formulas, in one place."""
-        closed = leads.get("won", 0) + leads.get("lost", 0)
-        conversion = 100.0 * leads["won"] / closed if closed else None
-        median_minutes, touched = speed
-        assigned = leads.get("assigned", 0)
-        return {
-            "conversion": MetricSample(conversion, closed),
-            "speed": MetricSample(median_minutes, touched),
-            "revenue": MetricSample(
-                float(leads["revenue"]) if closed else None, closed
-            ),
-            # Below a week of working days a rate is noise (24 activities on a
-            # first day read as "24 per day"): not enough history yet.
-            "activity": MetricSample(
-                done / days / people
-                if (assigned or done) and days >= MIN_ACTIVITY_DAYS
-                else None,
-                max(assigned, done),
-            ),
-            "satisfaction": MetricSample(satisfaction, 1 if satisfaction else 0),
-        }
+        """Every metric's raw value from what was gathered for one key (the
+        formulas are the metrics' own: ``routing.scoring.METRIC_TABLE``)."""
+        return scoring.samples(
+            Gathered(leads, speed, done, days, satisfaction, people=people)
+        )
 
     # ------------------------------------------------------------------- store
     def _store(self, results, profiles, now, users_too=True):
@@ -381,66 +354,71 @@ class CrmRoutingScorer(models.AbstractModel):
         def raw(user_id, metric):
             return results[user_id].details[metric]["raw"]
 
+        # Each metric that keeps its raw value has a column of that name on
+        # the scorecard and on the snapshot (``Metric.column``).
+        kept = [m for m in scoring.METRIC_TABLE if m.column]
         columns = {
-            "id": ids,
-            "score": [results[i].score for i in ids],
-            "tier": [results[i].tier for i in ids],
-            "details": [json.dumps(results[i].details) for i in ids],
-            "conversion": [raw(i, "conversion") for i in ids],
-            "speed": [raw(i, "speed") for i in ids],
-            "revenue": [raw(i, "revenue") for i in ids],
-            "activity": [raw(i, "activity") for i in ids],
-            "closed": [results[i].details["conversion"]["n"] for i in ids],
-            "company": [profiles[i]["company_id"] for i in ids],
-            "team": [profiles[i]["team_id"] for i in ids],
+            "id": (ids, "int"),
+            "score": ([results[i].score for i in ids], "float8"),
+            "tier": ([results[i].tier for i in ids], "varchar"),
+            "details": ([json.dumps(results[i].details) for i in ids], "jsonb"),
+            **{m.column: ([raw(i, m.name) for i in ids], "float8") for m in kept},
+            "closed": ([results[i].details["conversion"]["n"] for i in ids], "int"),
+            "company": ([profiles[i]["company_id"] for i in ids], "int"),
+            "team": ([profiles[i]["team_id"] for i in ids], "int"),
         }
         values = SQL(
-            """unnest(%s::int[], %s::float8[], %s::varchar[], %s::jsonb[],
-                      %s::float8[], %s::float8[], %s::float8[], %s::float8[],
-                      %s::int[], %s::int[], %s::int[])
-               AS v(id, score, tier, details, conversion, speed, revenue,
-                    activity, closed, company, team)""",
-            *columns.values(),
+            "unnest(%s) AS v(%s)",
+            SQL(", ").join(
+                SQL("%s::" + kind + "[]", array) for array, kind in columns.values()
+            ),
+            SQL(", ").join(SQL.identifier(name) for name in columns),
         )
+        metric_columns = [SQL.identifier(m.column) for m in kept]
+        inserted = SQL(", ").join(metric_columns)
+        selected = SQL(", ").join(SQL("v.%s", c) for c in metric_columns)
+        updated = SQL(", ").join(SQL("%s = EXCLUDED.%s", c, c) for c in metric_columns)
         if users_too:
-            self._store_scorecards(values, now, columns["company"])
+            self._store_scorecards(
+                values, now, columns["company"][0], (inserted, selected, updated)
+            )
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO crm_routing_score_snapshot
-                       (user_id, company_id, team_id, date, score, tier,
-                        conversion_rate, speed_minutes, won_revenue, activity_rate,
+                       (user_id, company_id, team_id, date, score, tier, %s,
                         closed_count, create_uid, create_date, write_uid, write_date)
-                SELECT v.id, v.company, v.team, %s, v.score, v.tier,
-                       v.conversion, v.speed, v.revenue, v.activity, v.closed,
+                SELECT v.id, v.company, v.team, %s, v.score, v.tier, %s, v.closed,
                        %s, %s, %s, %s
                   FROM %s
                 ON CONFLICT (user_id, date) DO UPDATE
                    SET score = EXCLUDED.score, tier = EXCLUDED.tier,
-                       team_id = EXCLUDED.team_id,
-                       conversion_rate = EXCLUDED.conversion_rate,
-                       speed_minutes = EXCLUDED.speed_minutes,
-                       won_revenue = EXCLUDED.won_revenue,
-                       activity_rate = EXCLUDED.activity_rate,
+                       team_id = EXCLUDED.team_id, %s,
                        closed_count = EXCLUDED.closed_count,
                        write_uid = EXCLUDED.write_uid,
                        write_date = EXCLUDED.write_date
                 """,
+                inserted,
                 now.date(),
+                selected,
                 self.env.uid,
                 fields.Datetime.now(),
                 self.env.uid,
                 fields.Datetime.now(),
                 values,
+                updated,
             )
         )
         self.env["crm.routing.scorecard"].invalidate_model()
         self.env["res.users"].invalidate_model(list(SCORECARD_FIELDS))
         self.env["crm.routing.score.snapshot"].invalidate_model()
 
-    def _store_scorecards(self, values, now, company_ids):
+    def _store_scorecards(self, values, now, company_ids, metric_columns):
         """Each person's current score on their scorecard; whoever of the same
-        companies is no longer scored leaves the leaderboard (1 query)."""
+        companies is no longer scored leaves the leaderboard (1 query).
+        ``metric_columns``: the metrics' columns as inserted, selected from
+        ``values`` and updated (see ``_store``)."""
+        inserted, selected, updated = metric_columns
         self.env["crm.routing.scorecard"].flush_model()
         self.env.cr.execute(
             SQL(
@@ -448,23 +426,18 @@ class CrmRoutingScorer(models.AbstractModel):
                 WITH scored AS (
                     INSERT INTO crm_routing_scorecard
                            (user_id, company_id, team_id, ranked, score, tier,
-                            details, conversion_rate, speed_minutes, won_revenue,
-                            activity_rate, closed_count, score_date, satisfaction,
-                            create_uid, create_date, write_uid, write_date)
+                            details, %(inserted)s, closed_count, score_date,
+                            satisfaction, create_uid, create_date, write_uid,
+                            write_date)
                     SELECT v.id, v.company, v.team, true, v.score, v.tier,
-                           v.details, v.conversion, v.speed, v.revenue,
-                           v.activity, v.closed, %(now)s, 0,
+                           v.details, %(selected)s, v.closed, %(now)s, 0,
                            %(uid)s, %(at)s, %(uid)s, %(at)s
                       FROM %(values)s
                     ON CONFLICT (user_id) DO UPDATE
                        SET company_id = EXCLUDED.company_id,
                            team_id = EXCLUDED.team_id, ranked = true,
                            score = EXCLUDED.score, tier = EXCLUDED.tier,
-                           details = EXCLUDED.details,
-                           conversion_rate = EXCLUDED.conversion_rate,
-                           speed_minutes = EXCLUDED.speed_minutes,
-                           won_revenue = EXCLUDED.won_revenue,
-                           activity_rate = EXCLUDED.activity_rate,
+                           details = EXCLUDED.details, %(updated)s,
                            closed_count = EXCLUDED.closed_count,
                            score_date = EXCLUDED.score_date,
                            write_uid = EXCLUDED.write_uid,
@@ -480,6 +453,9 @@ class CrmRoutingScorer(models.AbstractModel):
                 uid=self.env.uid,
                 at=fields.Datetime.now(),
                 values=values,
+                inserted=inserted,
+                selected=selected,
+                updated=updated,
                 companies=sorted(set(company_ids)),
             )
         )

@@ -26,6 +26,7 @@ from odoo.tools import SQL
 from ..routing import engine, replay
 from .crm_routing_dispatcher import EXPLAIN_LIMIT
 from .crm_routing_rule import check_lead_domain, parse_lead_domain
+from .routing_scope import is_open_lead
 
 _logger = logging.getLogger(__name__)
 
@@ -293,7 +294,7 @@ class CrmRoutingSimulation(models.Model):
         open_owned, today_owned = {}, {}
         for lead in leads:
             uid = lead.user_id.id
-            if uid and lead.active and (lead.probability or 0) < 100:
+            if uid and is_open_lead(lead):
                 open_owned[uid] = open_owned.get(uid, 0) + 1
             if (
                 uid

@@ -25,6 +25,7 @@ from odoo import _, api, fields, models
 from odoo.tools import SQL, create_index
 
 from ..routing import explain, messages, order
+from .routing_scope import open_lead_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -79,9 +80,9 @@ class CrmRoutingSweeper(models.AbstractModel):
             """routing_state = 'assigned'
                AND routing_first_touch_at IS NULL
                AND routing_deadline < %s
-               AND active
-               AND COALESCE(probability, 0) < 100""",
+               AND %s""",
             now,
+            open_lead_sql(),
         )
 
     def _lock_overdue(self, now, limit, seen):
@@ -399,9 +400,11 @@ class CrmRoutingSweeper(models.AbstractModel):
             ["routing_state", "active", "probability", "company_id"]
         )
         self.env.cr.execute(
-            """SELECT DISTINCT company_id FROM crm_lead
-                WHERE routing_state = 'queued' AND active
-                  AND COALESCE(probability, 0) < 100"""
+            SQL(
+                """SELECT DISTINCT company_id FROM crm_lead
+                    WHERE routing_state = 'queued' AND %s""",
+                open_lead_sql(),
+            )
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
@@ -454,8 +457,8 @@ class CrmRoutingSweeper(models.AbstractModel):
                           l.medium_id
                      FROM crm_lead l
                      LEFT JOIN crm_routing_rule r ON r.id = l.routing_rule_id
-                    WHERE l.routing_state = 'queued' AND l.active
-                      AND COALESCE(l.probability, 0) < 100 AND %s""",
+                    WHERE l.routing_state = 'queued' AND %s AND %s""",
+                open_lead_sql("l"),
                 SQL(" AND ").join(conditions),
             )
         )
@@ -481,10 +484,10 @@ class CrmRoutingSweeper(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """SELECT id FROM crm_lead
-                    WHERE id = ANY(%s) AND routing_state = 'queued' AND active
-                      AND COALESCE(probability, 0) < 100
+                    WHERE id = ANY(%s) AND routing_state = 'queued' AND %s
                       FOR NO KEY UPDATE SKIP LOCKED""",
                 list(ids),
+                open_lead_sql(),
             )
         )
         locked = {row[0] for row in self.env.cr.fetchall()}

@@ -28,10 +28,10 @@ from odoo.tools.misc import format_date
 from ..routing import targets as target_maths
 from ..routing.messages import _lt
 from ..routing.scoring import METRIC_TABLE
+from ..routing.scoring import metric as metric_entry
 from .crm_routing_scorer import Slot
 
 STATES = [("draft", "Draft"), ("running", "Running"), ("done", "Done")]
-METRICS = {metric.name: metric for metric in METRIC_TABLE}
 # A metric in a few words, for column titles.
 SHORT_LABELS = {
     "conversion": _lt("Conversion"),
@@ -276,7 +276,7 @@ class CrmRoutingTarget(models.Model):
     def _compute_lower_is_better(self):
         for target in self:
             target.lower_is_better = bool(
-                target.metric and METRICS[target.metric].lower_is_better
+                target.metric and metric_entry(target.metric).lower_is_better
             )
 
     def _compute_snapshot_count(self):
@@ -568,7 +568,7 @@ class CrmRoutingTarget(models.Model):
             group = _("%(count)s sales teams", count=size)
         else:
             group = _("%(count)s comparable salespeople", count=size)
-        if METRICS[self.metric].lower_is_better:
+        if metric_entry(self.metric).lower_is_better:
             return _(
                 "the 20th percentile of %(group)s over the last %(weeks)s "
                 "weeks (faster than four in five of them)",

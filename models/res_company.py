@@ -102,19 +102,13 @@ class ResCompany(models.Model):
     routing_score_share = fields.Boolean(
         string="Salespeople See Colleagues' Scores", default=False
     )
-    routing_weight_conversion = fields.Integer(default=40)
-    routing_weight_speed = fields.Integer(default=25)
-    routing_weight_revenue = fields.Integer(default=20)
-    routing_weight_activity = fields.Integer(default=15)
-    routing_weight_satisfaction = fields.Integer(default=0)
+    # One weight per metric, ``routing_weight_<name>``, made from the metric's
+    # entry (``routing.scoring.METRIC_TABLE``).
+    for _metric in scoring.METRIC_TABLE:
+        vars()[_metric.weight_field] = fields.Integer(default=_metric.default_weight)
+    del _metric
 
-    @api.constrains(
-        "routing_weight_conversion",
-        "routing_weight_speed",
-        "routing_weight_revenue",
-        "routing_weight_activity",
-        "routing_weight_satisfaction",
-    )
+    @api.constrains(*(m.weight_field for m in scoring.METRIC_TABLE))
     def _check_routing_weights(self):
         for company in self:
             weights = company._routing_score_weights()
@@ -187,4 +181,4 @@ class ResCompany(models.Model):
 
     def _routing_score_weights(self):
         self.ensure_one()
-        return {name: self[f"routing_weight_{name}"] for name in scoring.METRICS}
+        return {m.name: self[m.weight_field] for m in scoring.METRIC_TABLE}

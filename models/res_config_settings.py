@@ -1,14 +1,12 @@
 from odoo import _, api, fields, models
 
+from ..routing import scoring
 from .crm_routing_checks import check_values
 
-ROUTING_WEIGHT_FIELDS = (
-    "routing_weight_conversion",
-    "routing_weight_speed",
-    "routing_weight_revenue",
-    "routing_weight_activity",
-    "routing_weight_satisfaction",
-)
+
+def routing_weight_fields():
+    """The settings' weight fields, one per metric (``METRIC_TABLE``)."""
+    return tuple(m.weight_field for m in scoring.METRIC_TABLE)
 
 
 class ResConfigSettings(models.TransientModel):
@@ -67,21 +65,12 @@ class ResConfigSettings(models.TransientModel):
     routing_score_share = fields.Boolean(
         related="company_id.routing_score_share", readonly=False
     )
-    routing_weight_conversion = fields.Integer(
-        compute="_compute_routing_weights", store=True, readonly=False
-    )
-    routing_weight_speed = fields.Integer(
-        compute="_compute_routing_weights", store=True, readonly=False
-    )
-    routing_weight_revenue = fields.Integer(
-        compute="_compute_routing_weights", store=True, readonly=False
-    )
-    routing_weight_activity = fields.Integer(
-        compute="_compute_routing_weights", store=True, readonly=False
-    )
-    routing_weight_satisfaction = fields.Integer(
-        compute="_compute_routing_weights", store=True, readonly=False
-    )
+    # The company's weights (one per metric), saved together in set_values.
+    for _name in routing_weight_fields():
+        vars()[_name] = fields.Integer(
+            compute="_compute_routing_weights", store=True, readonly=False
+        )
+    del _name
     routing_odoo_assign_conflict = fields.Boolean(
         compute="_compute_routing_odoo_assign_conflict",
         help="Odoo's own rule-based assignment is also active: two systems would "
@@ -93,7 +82,7 @@ class ResConfigSettings(models.TransientModel):
         """Weights are saved together in set_values: the sum-to-100 check must see
         the new set as a whole, not one weight at a time as related fields would."""
         for settings in self:
-            for name in ROUTING_WEIGHT_FIELDS:
+            for name in routing_weight_fields():
                 settings[name] = settings.company_id[name]
 
     @api.depends("routing_auto_assign", "crm_use_auto_assignment")
@@ -137,7 +126,7 @@ class ResConfigSettings(models.TransientModel):
         shortest interval any company asks for).
         """
         super().set_values()
-        weights = {name: self[name] for name in ROUTING_WEIGHT_FIELDS}
+        weights = {name: self[name] for name in routing_weight_fields()}
         if any(self.company_id[name] != value for name, value in weights.items()):
             self.company_id.write(weights)
         cron = self.env.ref(

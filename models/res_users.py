@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from .crm_routing_checks import check_values
+from .routing_scope import open_lead_domain, open_lead_sql, rule_pool_sql
 
 # The largest cap on leads: beyond it a cap is a typo (0 is "no cap").
 MAX_CAP = 100000
@@ -165,7 +166,7 @@ class ResUsers(models.Model):
     def _compute_routing_open_lead_count(self):
         counts = dict(
             self.env["crm.lead"]._read_group(
-                [("user_id", "in", self.ids), ("probability", "<", 100)],
+                [("user_id", "in", self.ids), *open_lead_domain()],
                 ["user_id"],
                 ["__count"],
             )
@@ -223,7 +224,7 @@ class ResUsers(models.Model):
             "name": _("Open Leads of %(user)s", user=self.name),
             "res_model": "crm.lead",
             "views": [[False, "list"], [False, "form"]],
-            "domain": [("user_id", "=", self.id), ("probability", "<", 100)],
+            "domain": [("user_id", "=", self.id), *open_lead_domain()],
             "context": {"create": False, "active_test": True},
         }
 
@@ -256,16 +257,12 @@ class ResUsers(models.Model):
                   JOIN crm_team t ON t.id = m.crm_team_id
                  WHERE m.active AND t.active AND m.user_id = ANY(%(ids)s)
                 UNION
-                SELECT p.user_id FROM crm_routing_rule_user_rel p
-                  JOIN crm_routing_rule r ON r.id = p.rule_id
-                 WHERE r.active AND r.strategy != 'fixed_user'
-                   AND p.user_id = ANY(%(ids)s)
-                UNION
-                SELECT r.fixed_user_id FROM crm_routing_rule r
-                 WHERE r.active AND r.strategy = 'fixed_user'
-                   AND r.fixed_user_id = ANY(%(ids)s)
+                SELECT q.user_id FROM (%(pool)s) q
+                  JOIN crm_routing_rule r ON r.id = q.rule_id
+                 WHERE r.active AND q.user_id = ANY(%(ids)s)
                 """,
                 ids=list(user_ids),
+                pool=rule_pool_sql(),
             )
         )
         return {row[0] for row in self.env.cr.fetchall()}
@@ -292,7 +289,8 @@ class ResUsers(models.Model):
             SQL(
                 """SELECT DISTINCT l.user_id, u.active FROM crm_lead l
                      JOIN res_users u ON u.id = l.user_id
-                    WHERE l.active AND COALESCE(l.probability, 0) < 100 %s""",
+                    WHERE %s %s""",
+                open_lead_sql("l"),
                 SQL("AND l.user_id = ANY(%s)", list(user_ids))
                 if user_ids is not None
                 else SQL(""),
@@ -323,7 +321,7 @@ class ResUsers(models.Model):
                     ("user_id", "in", gone.ids),
                     ("routing_state", "in", AWAITING_CONTACT),
                     ("routing_first_touch_at", "=", False),
-                    ("probability", "<", 100),
+                    *open_lead_domain(),
                 ]
             )
             .filtered(
@@ -401,12 +399,8 @@ class ResUsers(models.Model):
             .sudo()
             .search([("company_id", "in", [company.id, False])])
         )
-        pools = rules._pools_and_skills()
-        mine = [
-            rule.id
-            for rule in rules
-            if user.id in pools[rule.id][0] or rule.fixed_user_id == user
-        ]
+        pools = rules._routing_pools()
+        mine = [rule.id for rule in rules if user.id in pools[rule.id]]
         if not mine:
             return self._routing_take_message(
                 _(
@@ -575,13 +569,11 @@ class ResUsers(models.Model):
                 UNION ALL
                 SELECT 'crm.routing.rule', r.id FROM crm_routing_rule r
                  WHERE r.active
-                   AND CASE WHEN r.strategy = 'fixed_user'
-                            THEN r.fixed_user_id = %(uid)s
-                            ELSE EXISTS (SELECT 1 FROM crm_routing_rule_user_rel p
-                                          WHERE p.rule_id = r.id
-                                            AND p.user_id = %(uid)s) END
+                   AND EXISTS (SELECT 1 FROM (%(pool)s) q
+                                WHERE q.rule_id = r.id AND q.user_id = %(uid)s)
                  LIMIT %(limit)s
                 """,
+                pool=rule_pool_sql(),
                 uid=self.id,
                 limit=limit,
             )

@@ -107,22 +107,21 @@ class _Renderer:
         """Each known figure in words: "3 open leads, skill fit 80%"."""
         params = params or {}
         out = []
-        for key in ("fit", "share", "served", "open_leads"):
-            if key in params:
-                value = params[key]
-                if key in ("fit", "share"):
-                    value = percent(value)
-                out.append(self.text(messages.FIGURES, key, **{key: value}))
-        if "last" in params and params["last"] < 1:
-            out.append(self.tr(messages.FIGURES["last_now"]))
-        elif "last" in params:
-            out.append(
-                self.text(
-                    messages.FIGURES, "last", last=duration(params["last"], self.tr)
-                )
-            )
-        elif params.get("never"):
-            out.append(self.tr(messages.FIGURES["never"]))
+        for key, figure in strategies.figures().items():
+            value = params.get(key)
+            if value is None or value is False:
+                continue
+            if figure.shown_as == "flag":
+                out.append(self.tr(figure.text))
+                continue
+            if figure.shown_as == "duration" and value < 1 and figure.now_text:
+                out.append(self.tr(figure.now_text))
+                continue
+            if figure.shown_as == "percent":
+                value = percent(value)
+            elif figure.shown_as == "duration":
+                value = duration(value, self.tr)
+            out.append(self.tr(figure.text) % {key: value})
         if not out:
             return ""
         template = self.tr(messages.PARTS["figures_more"])
@@ -134,8 +133,8 @@ class _Renderer:
     def why(self, details):
         code = details.get("code")
         params = dict(details.get("params") or {})
-        for key in ("fit", "share"):
-            if key in params:
+        for key, figure in strategies.figures().items():
+            if key in params and figure.shown_as == "percent":
                 params[key] = percent(params[key])
         if "via" in params:
             params["via"] = self.text(messages.VIA, params["via"])
@@ -374,20 +373,17 @@ def render(details, names=None, tr=None):
     return _Renderer(names, tr).render(details)
 
 
-# Figures that tell a person's score: a weighted share follows
-# ``floor / n + (1 - floor) * score / sum(scores)``, so colleagues' shares
-# give back their scores.
-SCORE_FIGURES = ("share",)
-
-
 def redact_scores(details, reader_id):
     """``details`` without the figures that reveal the score of anyone but
     ``reader_id``, for a reader who may not see colleagues' scores."""
     if not details or details.get("v") != 2:
         return details
+    # A weighted share follows ``floor / n + (1 - floor) * score /
+    # sum(scores)``, so colleagues' shares give back their scores.
+    hidden = strategies.score_figures()
 
     def clean(params):
-        return {k: v for k, v in (params or {}).items() if k not in SCORE_FIGURES}
+        return {k: v for k, v in (params or {}).items() if k not in hidden}
 
     redacted = dict(details)
     if details.get("user_id") != reader_id and details.get("params"):

@@ -57,7 +57,8 @@ OUTCOMES = {
     ),
 }
 
-# Why the chosen person, by how they were chosen (the strategies name theirs).
+# Why the chosen person, by how they were chosen (the strategies name theirs,
+# and the figures that ranked the others, in ``routing.strategies``).
 WHY = {
     "least_loaded_fallback": _lt(
         "nobody in its pool was available, so the one with the fewest open leads "
@@ -143,17 +144,6 @@ FAULTS = {
         "routing could not notify them or plan their to-do (%(value)s); they get "
         "no lead until it is fixed"
     ),
-}
-
-# What ranked an eligible person (keys of a verdict's figures).
-FIGURES = {
-    "open_leads": _lt("open leads: %(open_leads)s"),
-    "fit": _lt("skill fit %(fit)s"),
-    "share": _lt("target share %(share)s"),
-    "served": _lt("leads in this rotation: %(served)s"),
-    "last": _lt("last lead %(last)s ago"),
-    "last_now": _lt("last lead just now"),
-    "never": _lt("no lead yet"),
 }
 
 # Why routing ran again (the deadline sweep, a manager).

@@ -80,9 +80,9 @@ def replay(
 
 
 def rule_targets(rule, candidates):
-    """``{user id: target share}`` of the people ``rule`` may choose: the
-    weighted strategies' shares, else an equal share of the pool. People
-    archived or unknown aim for nothing."""
+    """``{user id: target share}`` of the people ``rule`` may choose, as its
+    strategy aims (``Strategy.targets``). People archived or unknown aim for
+    nothing."""
     strategy = strategies.get(rule.strategy)
     pool = [
         candidates[uid]
@@ -91,9 +91,7 @@ def rule_targets(rule, candidates):
     ]
     if not pool:
         return {}
-    if isinstance(strategy, strategies.Weighted):
-        return strategy.shares(rule, pool)
-    return fairness.equal_targets(cand.id for cand in pool)
+    return strategy.targets(rule, pool)
 
 
 @dataclass

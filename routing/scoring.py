@@ -16,6 +16,7 @@ history lands at the median and a low start can still rise as results come in.
 """
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -23,32 +24,170 @@ from .messages import _lt
 
 
 @dataclass(frozen=True)
+class Gathered:
+    """What the scorer gathered for one key (a person, or a team), from which
+    each metric's raw value is computed (``Metric.sample``)."""
+
+    leads: dict  # assigned, won, lost, revenue (won) in the window
+    speed: tuple  # (median minutes to first contact or None, leads touched)
+    done: int  # activities done in the window
+    days: int  # working days of the window
+    satisfaction: float | None  # the manager's rating, 0-5
+    people: int = 1  # people of the key (activities per day are per person)
+
+    @property
+    def closed(self):
+        return self.leads.get("won", 0) + self.leads.get("lost", 0)
+
+
+# Below a week of working days a rate is noise (24 activities on a first day
+# read as "24 per day"): not enough history yet.
+MIN_ACTIVITY_DAYS = 5
+
+
+def _conversion(g):
+    closed = g.closed
+    return MetricSample(100.0 * g.leads["won"] / closed if closed else None, closed)
+
+
+def _speed(g):
+    median_minutes, touched = g.speed
+    return MetricSample(median_minutes, touched)
+
+
+def _revenue(g):
+    closed = g.closed
+    return MetricSample(float(g.leads["revenue"]) if closed else None, closed)
+
+
+def _activity(g):
+    assigned = g.leads.get("assigned", 0)
+    return MetricSample(
+        g.done / g.days / g.people
+        if (assigned or g.done) and g.days >= MIN_ACTIVITY_DAYS
+        else None,
+        max(assigned, g.done),
+    )
+
+
+def _satisfaction(g):
+    return MetricSample(g.satisfaction, 1 if g.satisfaction else 0)
+
+
+@dataclass(frozen=True)
 class Metric:
-    """One scorecard metric: adding a metric is adding one entry to METRIC_TABLE
-    (then its raw value in ``crm.routing.scorer._facts`` and its weight, a
-    company field ``routing_weight_<name>``, on the settings screen).
+    """One scorecard metric, everything about it: adding a metric is adding
+    one entry to :data:`METRIC_TABLE` (see the README's "Where to change
+    what").
 
     ``shown_as``: how the breakdown prints the raw value (``percent``,
-    ``duration`` in minutes, ``amount``, ``decimal``).
+    ``duration`` in minutes, ``amount``, ``decimal``, ``score``);
+    ``lower_is_better``: its direction; ``default_weight``: its weight in a
+    new company (the company field ``routing_weight_<name>`` and its setting
+    are made from the entry); ``full_sample``: from how many cases its raw
+    value counts in full, None for the company's "Closed Leads for a Full
+    Score"; ``sample``: its raw value (a ``MetricSample``) from what was
+    gathered (:class:`Gathered`); ``column``: the field of the scorecard and
+    of the score history that keeps the raw value, if any.
     """
 
     name: str
     label: str
     shown_as: str = "decimal"
     lower_is_better: bool = False
+    default_weight: int = 0
+    full_sample: int | None = None
+    sample: Callable = field(default=lambda g: MetricSample(None), compare=False)
+    column: str | None = None
+
+    @property
+    def weight_field(self):
+        """The company's (and the settings') field of its weight."""
+        return f"routing_weight_{self.name}"
 
 
-METRIC_TABLE = (
-    Metric("conversion", _lt("Conversion (won / closed)"), "percent"),
+METRIC_TABLE = [
     Metric(
-        "speed", _lt("Median time to first contact"), "duration", lower_is_better=True
+        "conversion",
+        _lt("Conversion (won / closed)"),
+        "percent",
+        default_weight=40,
+        sample=_conversion,
+        column="conversion_rate",
     ),
-    Metric("revenue", _lt("Won revenue"), "amount"),
-    Metric("activity", _lt("Activities done per working day"), "decimal"),
-    Metric("satisfaction", _lt("Customer satisfaction (0-5)"), "score"),
-)
+    Metric(
+        "speed",
+        _lt("Median time to first contact"),
+        "duration",
+        lower_is_better=True,
+        default_weight=25,
+        sample=_speed,
+        column="speed_minutes",
+    ),
+    Metric(
+        "revenue",
+        _lt("Won revenue"),
+        "amount",
+        default_weight=20,
+        sample=_revenue,
+        column="won_revenue",
+    ),
+    Metric(
+        "activity",
+        _lt("Activities done per working day"),
+        "decimal",
+        default_weight=15,
+        sample=_activity,
+        column="activity_rate",
+    ),
+    Metric(
+        "satisfaction",
+        _lt("Customer satisfaction (0-5)"),
+        "score",
+        default_weight=0,
+        full_sample=1,
+        sample=_satisfaction,
+    ),
+]
+
+
+# The built-in metrics' names (``metrics()`` also has those registered later).
 METRICS = tuple(metric.name for metric in METRIC_TABLE)
-LOWER_IS_BETTER = frozenset(m.name for m in METRIC_TABLE if m.lower_is_better)
+
+
+def register_metric(metric):
+    """Add ``metric`` (a :class:`Metric`) to the scorecard, after the others."""
+    unregister_metric(metric.name)
+    METRIC_TABLE.append(metric)
+    return metric
+
+
+def unregister_metric(name):
+    METRIC_TABLE[:] = [m for m in METRIC_TABLE if m.name != name]
+
+
+def metrics():
+    """The names of the metrics, in the table's order."""
+    return tuple(metric.name for metric in METRIC_TABLE)
+
+
+def metric(name):
+    return next(m for m in METRIC_TABLE if m.name == name)
+
+
+def samples(gathered):
+    """Every metric's raw value from what was gathered for one key."""
+    return {m.name: m.sample(gathered) for m in METRIC_TABLE}
+
+
+def full_samples(min_closed):
+    """``{metric: full sample}`` with the company's ``min_closed``."""
+    return {
+        m.name: min_closed if m.full_sample is None else m.full_sample
+        for m in METRIC_TABLE
+    }
+
+
 TOP_SHARE = 0.8  # strictly better than 80 % of the group: top 20 %
 
 
@@ -142,7 +281,9 @@ def compute_scores(people, weights, full_sample):
     ``full_sample``: metric -> number of cases from which a metric is used raw.
     Returns ``{user_id: ScoreResult}``; deterministic for the same input.
     """
-    active = [m for m in METRICS if weights.get(m, 0) > 0]
+    names = metrics()
+    active = [m for m in names if weights.get(m, 0) > 0]
+    lower_is_better = {m.name for m in METRIC_TABLE if m.lower_is_better}
     total_weight = sum(weights[m] for m in active)
     groups = {}
     for person in people:
@@ -152,7 +293,7 @@ def compute_scores(people, weights, full_sample):
     for members in groups.values():
         details = {p.user_id: {} for p in members}
         weighted = dict.fromkeys(details, 0.0)
-        for metric in METRICS:
+        for metric in names:
             samples = [p.metrics.get(metric, MetricSample(None)) for p in members]
             known = [s.value for s in samples if s.value is not None and s.n > 0]
             group_median = median(known) if known else 0.0
@@ -161,7 +302,7 @@ def compute_scores(people, weights, full_sample):
                 for s in samples
             ]
             ranks = (
-                percentile_ranks(values, metric in LOWER_IS_BETTER)
+                percentile_ranks(values, metric in lower_is_better)
                 if known
                 else [50.0] * len(values)
             )

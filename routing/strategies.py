@@ -1,11 +1,15 @@
 """How a rule picks one person among the eligible: one object per strategy.
 
 A strategy is everything about one way of choosing, in one place: its code
-(stored on rules), its label (the rule form's choice list is built from
-:func:`choices`), its ranking key (smallest wins), what choosing someone
-changes in the rule's memory, the reason given for the chosen person and the
-figures shown for everyone ranked. Adding a strategy is a subclass and a
-:func:`register` call; nothing else in the engine names strategies.
+(stored on rules), its label (the rule's and the experiment's choice lists are
+built from :func:`choices`), its ranking key (smallest wins), what choosing
+someone changes in the rule's memory, the target share of each person (the
+fairness report, the simulation), which of the rule's settings it reads (the
+fairness floor, the designated salesperson, the skills: the forms show only
+those), the reason given for the chosen person and the figures shown for
+everyone ranked (:class:`Figure`, with their sentences). Adding a strategy is
+a subclass and a :func:`register` call; nothing else in the addon names
+strategies.
 
 "Load" means one thing everywhere: a person's number of open leads (their
 caps are limits, not weights). Ties go to whoever got a lead least recently,
@@ -13,10 +17,50 @@ then to the pool's order.
 """
 
 import math
+from dataclasses import dataclass
 
+from . import fairness
 from .messages import _lt
 
 _REGISTRY = {}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure that ranked someone, as explanations show it.
+
+    ``key``: its name in a verdict's figures (what :meth:`Strategy.figures`
+    returns); ``text``: its sentence, with ``%(<key>)s``; ``shown_as``:
+    ``number``, ``percent`` (a fraction), ``duration`` (minutes; ``now_text``
+    below a minute) or ``flag`` (the sentence alone, when true);
+    ``reveals_score``: colleagues' scores can be worked out from it, so a
+    reader who may not see them does not see it; ``rank``: figures of one
+    person are listed in this order.
+    """
+
+    key: str
+    text: str
+    shown_as: str = "number"
+    rank: int = 100
+    reveals_score: bool = False
+    now_text: str = ""
+
+
+FIT = Figure("fit", _lt("skill fit %(fit)s"), "percent", rank=10)
+SHARE = Figure(
+    "share", _lt("target share %(share)s"), "percent", rank=20, reveals_score=True
+)
+SERVED = Figure("served", _lt("leads in this rotation: %(served)s"), rank=30)
+OPEN_LEADS = Figure("open_leads", _lt("open leads: %(open_leads)s"), rank=40)
+LAST = Figure(
+    "last",
+    _lt("last lead %(last)s ago"),
+    "duration",
+    rank=50,
+    now_text=_lt("last lead just now"),
+)
+NEVER = Figure("never", _lt("no lead yet"), "flag", rank=60)
+RECENCY = (LAST, NEVER)
 
 
 def register(strategy):
@@ -45,6 +89,31 @@ def choices():
     return [(s.code, s.label) for s in _REGISTRY.values()]
 
 
+# A new rule's strategy.
+DEFAULT = "round_robin"
+
+
+def codes_where(attribute):
+    """The codes of the strategies whose ``attribute`` is true (for SQL that
+    tells them apart, e.g. ``uses_designated_user``)."""
+    return tuple(code for code, s in _REGISTRY.items() if getattr(s, attribute))
+
+
+def figures():
+    """``{key: Figure}`` of every registered strategy, in the order a
+    person's figures are listed."""
+    found = {}
+    for strategy in _REGISTRY.values():
+        for figure in strategy.shown_figures:
+            found.setdefault(figure.key, figure)
+    return dict(sorted(found.items(), key=lambda item: item[1].rank))
+
+
+def score_figures():
+    """The keys of the figures that reveal a score (see ``Figure``)."""
+    return frozenset(key for key, f in figures().items() if f.reveals_score)
+
+
 class Strategy:
     """Base class; see the module docstring. Keys are tuples, smallest first."""
 
@@ -58,6 +127,16 @@ class Strategy:
     why_short = ""
     # Account owners are tried before the ranking (continuity).
     account_owner_first = False
+    # Which of the rule's settings the strategy reads: the fairness floor
+    # (:meth:`targets` too), a designated salesperson instead of a pool, the
+    # skills a lead needs in its ranking. Forms show only the settings read.
+    uses_fairness_floor = False
+    uses_designated_user = False
+    uses_skills = False
+    # Its :meth:`targets` read the salespeople's scores.
+    uses_scores = False
+    # The figures :meth:`figures` returns, with their sentences.
+    shown_figures = ()
 
     @property
     def reason_code(self):
@@ -66,7 +145,15 @@ class Strategy:
 
     def pool(self, rule):
         """The people this rule may choose, in its order."""
+        if self.uses_designated_user:
+            return (rule.fixed_user_id,) if rule.fixed_user_id is not None else ()
         return rule.pool
+
+    def targets(self, rule, pool):
+        """``{user id: target share}`` among ``pool`` (candidates with a
+        ``score``, the people the rule may choose): what the rule aims for,
+        an equal share each unless the strategy says otherwise."""
+        return fairness.equal_targets(cand.id for cand in pool)
 
     def prepare(self, profile, live, batch, rstate):
         """Called when a profile's ranking is (re)built from ``live``, the
@@ -83,7 +170,8 @@ class Strategy:
         return {}
 
     def figures(self, key, now_ts):
-        """What ranked someone, from their key (see ``messages.FIGURES``).
+        """What ranked someone, from their key (the keys of
+        :attr:`shown_figures`).
 
         Keys carry what explains them, so an explanation costs nothing until
         it is stored; ``now_ts`` is the routing time (POSIX) or None.
@@ -107,6 +195,7 @@ class RoundRobin(Strategy):
     code = "round_robin"
     label = _lt("Round robin")
     why = _lt("next in the round-robin rotation")
+    shown_figures = (SERVED,)
 
     def prepare(self, profile, live, batch, rstate):
         if profile.heap is not None:
@@ -142,6 +231,9 @@ class Weighted(Strategy):
     label = _lt("Performance-weighted")
     why = _lt("performance-weighted, target share %(share)s")
     why_short = _lt("performance-weighted")
+    uses_fairness_floor = True
+    uses_scores = True
+    shown_figures = (SHARE,)
 
     @staticmethod
     def shares(rule, eligible):
@@ -153,6 +245,9 @@ class Weighted(Strategy):
             + (1.0 - floor) * (max(c.score, 0.0) / total if total > 0 else 1.0 / n)
             for c in eligible
         }
+
+    def targets(self, rule, pool):
+        return self.shares(rule, pool) if pool else {}
 
     def prepare(self, profile, live, batch, rstate):
         # Shares depend on who is eligible; only the eligible move forward, and
@@ -202,6 +297,7 @@ class LoadBalanced(Strategy):
     code = "load_balanced"
     label = _lt("Load-balanced")
     why = _lt("fewest open leads (%(open_leads)s)")
+    shown_figures = (OPEN_LEADS, *RECENCY)
 
     def key(self, profile, cand, batch, rstate):
         return (batch.open_leads(cand), batch.recency(cand), profile.positions[cand.id])
@@ -220,6 +316,8 @@ class BestMatch(Strategy):
     code = "best_match"
     label = _lt("Best skill match")
     why = _lt("best skill match (skill fit %(fit)s, open leads: %(open_leads)s)")
+    uses_skills = True
+    shown_figures = (FIT, OPEN_LEADS)
 
     @staticmethod
     def fit(cand, needed):
@@ -271,9 +369,7 @@ class FixedUser(Strategy):
     code = "fixed_user"
     label = _lt("Specific salesperson")
     why = _lt("the rule's designated salesperson")
-
-    def pool(self, rule):
-        return (rule.fixed_user_id,) if rule.fixed_user_id is not None else ()
+    uses_designated_user = True
 
     def key(self, profile, cand, batch, rstate):
         return (profile.positions[cand.id],)

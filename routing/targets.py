@@ -24,7 +24,7 @@ a figure per day) that the period's value should reach.
 from dataclasses import dataclass
 from math import floor, log10
 
-from .scoring import METRIC_TABLE
+from .scoring import metric as metric_entry
 
 HISTORY_WEEKS = 12
 # Weeks with data needed before a person's own trend is trusted.
@@ -36,7 +36,6 @@ MAX_WEEKS_AHEAD = 13.0
 # Smallest and largest value a metric can take (``None``: unbounded).
 BOUNDS = {"conversion": (0.0, 100.0), "satisfaction": (0.0, 5.0)}
 
-METRICS = {metric.name: metric for metric in METRIC_TABLE}
 # Metrics summed over the period (the others are levels).
 ACCUMULATING = frozenset({"revenue"})
 
@@ -65,7 +64,7 @@ class Suggestion:
 
 
 def is_lower_better(metric):
-    return METRICS[metric].lower_is_better
+    return metric_entry(metric).lower_is_better
 
 
 def quantile(values, q):
@@ -110,7 +109,7 @@ def nice_round(metric, value):
     minutes, amounts to two significant digits (23,456 -> 23,000)."""
     if value is None:
         return None
-    shown_as = METRICS[metric].shown_as
+    shown_as = metric_entry(metric).shown_as
     if shown_as == "duration":
         return float(round(value))
     if shown_as == "amount":

@@ -63,17 +63,6 @@ REQUEST_TIMEOUT = 300
 # Targets, routing on against routing off in the same run.
 P95_RATIO = 1.2
 RATE_RATIO = 0.8
-STRATEGIES = (
-    "round_robin",
-    "weighted",
-    "load_balanced",
-    "best_match",
-    "continuity",
-    "fixed_user",
-    "round_robin",
-    "weighted",
-    "load_balanced",
-)
 
 
 # --------------------------------------------------------------------------- rpc
@@ -273,6 +262,9 @@ def configure(args, addons):
     from odoo.tools import config
 
     config.parse_config(["-d", args.db, "--addons-path", addons, "--log-level", "warn"])
+    # Importable once the addons path is set.
+    from odoo.addons.crm_lead_routing.routing import strategies
+
     rnd = random.Random(18)
     with Registry(args.db).cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
@@ -408,19 +400,24 @@ def configure(args, addons):
         env["crm.routing.rule"].search([]).write({"active": False})
         ids = people.ids
         rules = []
-        for i, strategy in enumerate(STRATEGIES):
+        # Every strategy of the registry, in turn, over all rules but the last.
+        every = list(strategies.codes())
+        for i in range(RULES - 1):
+            strategy = strategies.get(every[i % len(every)])
             start = (i * 7) % SALESPEOPLE
             pool = (ids[start:] + ids[:start])[:12]
             rules.append(
                 {
-                    "name": f"Rule {i}: {strategy.replace('_', ' ')}",
+                    "name": f"Rule {i}: {strategy.code.replace('_', ' ')}",
                     "sequence": i + 1,
-                    "strategy": strategy,
+                    "strategy": strategy.code,
                     "lead_domain": f"[('name', '=like', 'L{i}-%')]",
                     "user_ids": [(6, 0, pool)],
-                    "fixed_user_id": pool[0] if strategy == "fixed_user" else False,
+                    "fixed_user_id": pool[0]
+                    if strategy.uses_designated_user
+                    else False,
                     "required_skill_ids": [(6, 0, skill.ids)]
-                    if strategy == "best_match"
+                    if strategy.uses_skills
                     else [],
                     "fallback": "next_rule",
                     "sla_minutes": SLA_MINUTES,
@@ -430,9 +427,9 @@ def configure(args, addons):
             )
         rules.append(
             {
-                "name": "Everyone else: round robin",
+                "name": "Everyone else",
                 "sequence": 100,
-                "strategy": "round_robin",
+                "strategy": strategies.DEFAULT,
                 "lead_domain": "[]",
                 "team_id": team.id,
                 "fallback": "queue",
