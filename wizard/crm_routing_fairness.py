@@ -9,7 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.misc import format_date
 
-from .crm_routing_rule import FAIRNESS_DAYS
+from ..models.crm_routing_rule import FAIRNESS_DAYS
 
 
 class CrmRoutingFairness(models.TransientModel):

@@ -3,8 +3,8 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from ..models.crm_lead import EXPERIMENT_ARMS, ROUTING_STATES
 from ..routing import strategies
-from .crm_lead import EXPERIMENT_ARMS, ROUTING_STATES
 
 DEADLINE_STATES = [
     ("none", "No deadline"),
