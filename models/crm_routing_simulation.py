@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """What-if replay: past leads through a set of rules, compared with reality.
 
 A sales manager about to change rules replays the leads of a period through

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Tests of ./dev's own functions: no Odoo, no database, no network.
 
 ``./dev test`` runs them with the engine tests.  Each one drives the real function
