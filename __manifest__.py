@@ -4,11 +4,13 @@
     "name": "CRM Lead Routing",
     "summary": "Route new leads to the right salesperson at once: skills, "
     "availability, capacity, performance-weighted fairness, SLA reassignment",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.4.1",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-lead-routing/crm_lead_routing",
     "author": "crm_lead_routing contributors",
+    "maintainers": ["crm-lead-routing"],
     "license": "LGPL-3",
+    "development_status": "Beta",
     "depends": ["crm"],
     "data": [
         "security/ir.model.access.csv",
