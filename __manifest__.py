@@ -16,6 +16,7 @@
         "security/ir.model.access.csv",
         "security/crm_lead_routing_security.xml",
         "data/ir_cron_data.xml",
+        "views/crm_lead_routing_templates.xml",
         "wizard/crm_routing_preview_views.xml",
         "views/crm_routing_rule_views.xml",
         "views/crm_routing_simulation_views.xml",
