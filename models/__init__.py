@@ -1,20 +1,16 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 from . import (
     crm_lead,
     crm_routing_access,
-    crm_routing_capacity,
-    crm_routing_capacity_line,
     crm_routing_checks,
     crm_routing_claim,
     crm_routing_dispatcher,
     crm_routing_experiment,
     crm_routing_explainer,
     crm_routing_facts,
-    crm_routing_fairness,
     crm_routing_job,
     crm_routing_log,
-    crm_routing_preview,
-    crm_routing_report,
-    crm_routing_reroute,
     crm_routing_rotation,
     crm_routing_rule,
     crm_routing_score_snapshot,

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Values refused at the door, with a sentence, before the database sees them.
 
 PostgreSQL refuses a NUL character in text and an integer beyond 32 bits with

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Route leads now: serialize, gather facts, decide, write.
 
 The one entry point every routing goes through (new leads, Route now, the

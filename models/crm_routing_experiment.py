@@ -1,9 +1,7 @@
 # Copyright 2026 crm_lead_routing contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 import math
 from datetime import timedelta
-
-from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -679,39 +677,26 @@ class CrmRoutingExperiment(models.Model):
             value = arm.value("revenue")
             return "" if value is None else money(value)
 
-        rows = [
-            (_("Leads"), control.leads, variant.leads),
-            (_("Closed leads"), control.closed, variant.closed),
-            (_("Conversion"), conversion(control), conversion(variant)),
-            (
-                _("Median time to first contact"),
-                first_contact(control),
-                first_contact(variant),
-            ),  # fmt: skip
-            (_("Won revenue per closed lead"), revenue(control), revenue(variant)),
-        ]
+        def figures(arm):
+            return {
+                "leads": arm.leads,
+                "closed": arm.closed,
+                "conversion": conversion(arm),
+                "first_contact": first_contact(arm),
+                "revenue": revenue(arm),
+            }
+
         test = result["test"]
-        if test:
-            rows.append(
-                (
-                    _("Difference (variant - control), 95% CI"),
-                    "",
-                    _(
-                        "%(diff)s (%(low)s to %(high)s), %(p)s",
-                        diff=explain.difference(test["diff"], self.metric, tr, money),
-                        low=explain.difference(test["low"], self.metric, tr, money),
-                        high=explain.difference(test["high"], self.metric, tr, money),
-                        p=explain.p_text(test["p"]),
-                    ),
-                )
-            )
-        head = Markup("<thead><tr><th></th><th>{}</th><th>{}</th></tr></thead>").format(
-            _("Control"), _("Variant")
+        difference = test and _(
+            "%(diff)s (%(low)s to %(high)s), %(p)s",
+            diff=explain.difference(test["diff"], self.metric, tr, money),
+            low=explain.difference(test["low"], self.metric, tr, money),
+            high=explain.difference(test["high"], self.metric, tr, money),
+            p=explain.p_text(test["p"]),
         )
-        body = Markup("").join(
-            Markup("<tr><td>{}</td><td>{}</td><td>{}</td></tr>").format(*row)
-            for row in rows
+        return self.env["crm.routing.explainer"]._render_table(
+            "crm_lead_routing.routing_experiment_results",
+            control=figures(control),
+            variant=figures(variant),
+            difference=difference or False,
         )
-        return Markup(
-            "<table class='table table-sm'>{}<tbody>{}</tbody></table>"
-        ).format(head, body)

@@ -1,6 +1,7 @@
-from markupsafe import Markup
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 
-from odoo import SUPERUSER_ID, _, api, models
+from odoo import SUPERUSER_ID, api, models
 from odoo.tools.misc import formatLang
 from odoo.tools.translate import get_translation
 
@@ -116,16 +117,24 @@ class CrmRoutingExplainer(models.AbstractModel):
         rows = self._candidate_rows(details)
         if not rows:
             return False
-        head = Markup(
-            "<thead><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
-        ).format(_("Salesperson"), _("Verdict"), _("Why"))
-        body = Markup("").join(
-            Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>").format(*row)
-            for row in rows
-        )
-        return Markup(
-            "<table class='table table-sm'>{}<tbody>{}</tbody></table>"
-        ).format(head, body)
+        return self._render_table("crm_lead_routing.routing_candidate_table", rows=rows)
+
+    @api.model
+    def _render_table(self, template, **values):
+        """``template`` (one of views/crm_lead_routing_templates.xml) rendered
+        with ``values`` in the reader's language. ``None`` and ``False`` in a
+        row of cells are written as empty cells, as QWeb would otherwise
+        leave the cell out and shift the columns."""
+
+        def cells(row):
+            if isinstance(row, list | tuple):
+                return [("" if cell is None or cell is False else cell) for cell in row]
+            return row
+
+        for key in ("rows", "people", "rules"):
+            if values.get(key):
+                values[key] = [cells(row) for row in values[key]]
+        return self.env["ir.qweb"]._render(template, values)
 
     @api.model
     def _exclusion_reasons(self, items):

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """What routing needs to know, gathered in a fixed number of batched queries.
 
 The reading half of routing: live routing, the preview and the replay all

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Routing work too long for one web request, done in the background.
 
 *Route now* on thousands of leads ran for a minute and a half in one request

@@ -1,8 +1,8 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 import re
 from collections import defaultdict
 from datetime import timedelta
-
-from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -377,32 +377,24 @@ class CrmRoutingRule(models.Model):
         Target shares may follow the scores (``Strategy.uses_scores``), so a
         reader who may not see colleagues' scores gets the leads and shares
         only."""
+        explainer = self.env["crm.routing.explainer"]
         if not summary:
-            return Markup("<p>{}</p>").format(empty)
+            return explainer._render_table(
+                "crm_lead_routing.routing_fairness_table", summary=False, empty=empty
+            )
         names = summary["names"]
-        tr = self.env["crm.routing.explainer"]._translator()
-        hidden = self.env["crm.routing.explainer"]._hides_scores()
+        tr = explainer._translator()
+        hidden = explainer._hides_scores()
 
         def pct(value):
-            return self.env["crm.routing.explainer"]._percent(value * 100)
+            return explainer._percent(value * 100)
 
-        headers = [_("Salesperson"), _("Leads"), _("Share")]
-        if not hidden:
-            headers += [_("Target"), _("Gap")]
-        head = Markup("<thead><tr>{}</tr></thead>").format(
-            Markup("").join(Markup("<th>{}</th>").format(h) for h in headers)
-        )
         rows = []
         for uid, count, share, target, gap in summary["rows"]:
             cells = [names.get(uid, ""), count, pct(share)]
             if not hidden:
                 cells += [pct(target), explain.difference(gap, "conversion", tr)]
-            rows.append(
-                Markup("<tr>{}</tr>").format(
-                    Markup("").join(Markup("<td>{}</td>").format(c) for c in cells)
-                )
-            )
-        body = Markup("").join(rows)
+            rows.append(cells)
         if hidden:
             caption = _(
                 "Gini coefficient %(gini)s.",
@@ -417,9 +409,14 @@ class CrmRoutingRule(models.Model):
                 user=names.get(gap[0], ""),
                 gap=explain.difference(gap[4], "conversion", tr),
             )
-        return Markup(
-            "<p>{}</p><table class='table table-sm'>{}<tbody>{}</tbody></table>"
-        ).format(caption, head, body)
+        return explainer._render_table(
+            "crm_lead_routing.routing_fairness_table",
+            summary=True,
+            rows=rows,
+            caption=caption,
+            show_targets=not hidden,
+            empty=empty,
+        )
 
     def write(self, vals):
         """A rule whose pool changes may leave someone selling nowhere (see

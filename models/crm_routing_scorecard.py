@@ -1,5 +1,6 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 from lxml import etree
-from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
@@ -116,42 +117,32 @@ class CrmRoutingScorecard(models.Model):
     @api.model
     def _render_breakdown(self, details):
         """The score's metrics as a table: value, cases, percentile, weight."""
+        explainer = self.env["crm.routing.explainer"]
         if not details:
-            return Markup("<p>%s</p>") % _(
-                "Not scored yet: scores are computed every night, or at once with "
-                "Recompute now on the leaderboard."
+            return explainer._render_table(
+                "crm_lead_routing.routing_score_breakdown", scored=False, rows=[]
             )
-        tr = self.env["crm.routing.explainer"]._translator()
+        tr = explainer._translator()
         formats = self._metric_formats()
-        rows = Markup()
+        rows = []
         for metric in scoring.METRIC_TABLE:
             item = details.get(metric.name)
             if not item or not item.get("weight"):
                 continue
             value = item.get("raw")
-            label = tr(metric.label)
-            rows += Markup(
-                "<tr><td>%s</td><td class='text-end'>%s</td>"
-                "<td class='text-end'>%s</td><td class='text-end'>%s</td>"
-                "<td class='text-end'>%s</td></tr>"
-            ) % (
-                label,
-                (
-                    _("not enough history yet")
-                    if value is None
-                    else formats[metric.shown_as](value)
-                ),
-                item.get("n", 0),
-                escape(f"{item.get('percentile', 50):.0f}"),
-                item.get("weight"),
+            rows.append(
+                {
+                    "label": tr(metric.label),
+                    # None: the template says there is not enough history yet.
+                    "value": None if value is None else formats[metric.shown_as](value),
+                    "cases": item.get("n", 0),
+                    "percentile": f"{item.get('percentile', 50):.0f}",
+                    "weight": item.get("weight"),
+                }
             )
-        header = Markup(
-            "<table class='table table-sm o_routing_breakdown'><thead><tr>"
-            "<th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th>"
-            "<th class='text-end'>%s</th><th class='text-end'>%s</th></tr></thead>"
-            "<tbody>"
-        ) % (_("Metric"), _("Value"), _("Cases"), _("Percentile"), _("Weight"))
-        return header + rows + Markup("</tbody></table>")
+        return explainer._render_table(
+            "crm_lead_routing.routing_score_breakdown", scored=True, rows=rows
+        )
 
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_target_progress(self):

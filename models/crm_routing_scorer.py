@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Gather each salesperson's CRM history and store their routing score.
 
 The arithmetic lives in ``routing.scoring`` (pure Python). This model only

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """What-if replay: past leads through a set of rules, compared with reality.
 
 A sales manager about to change rules replays the leads of a period through
@@ -16,8 +18,6 @@ called: a replay writes its own lines and summary, nothing else.
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
-
-from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
@@ -476,10 +476,8 @@ class CrmRoutingSimulation(models.Model):
             data.get("eligible") or (), key=lambda uid: (-per_user.get(uid, 0), uid)
         )
         names = {u.id: u.name for u in users.browse(people).exists()}
-        row = Markup("<tr>" + "<td>{}</td>" * 4 + "</tr>")
-        head = Markup("<tr>" + "<th>{}</th>" * 4 + "</tr>")
-        people_rows = Markup("").join(
-            row.format(
+        people_rows = [
+            (
                 names.get(uid, ""),
                 explainer._number(per_user.get(uid, 0)),
                 explainer._percent(100.0 * per_user.get(uid, 0) / total)
@@ -488,38 +486,24 @@ class CrmRoutingSimulation(models.Model):
                 explainer._percent(100.0 * targets[uid]) if uid in targets else "",
             )
             for uid in people
-        )
+        ]
         keys = ("matched", "taken_earlier", "assigned", "queued", "unroutable",
                 "fell_through")  # fmt: skip
         ordered = (
             rules.browse(sorted(per_rule)).exists().sorted(lambda r: (r.sequence, r.id))
         )
-        rule_row = Markup("<tr>" + "<td>{}</td>" * 7 + "</tr>")
-        rule_rows = Markup("").join(
-            rule_row.format(
+        rule_rows = [
+            (
                 rule.name,
                 *(explainer._number(per_rule[rule.id].get(key, 0)) for key in keys),
             )
             for rule in ordered
+        ]
+        return explainer._render_table(
+            "crm_lead_routing.routing_simulation_summary",
+            people=people_rows,
+            rules=rule_rows,
         )
-        table = Markup(
-            "<table class='table table-sm'><thead>{}</thead><tbody>{}</tbody></table>"
-        )
-        return Markup("<h3>{}</h3>{}<h3>{}</h3>{}").format(
-            _("Leads per salesperson"),
-            table.format(
-                head.format(_("Salesperson"), _("Leads"), _("Share"), _("Target share")),
-                people_rows,
-            ),
-            _("Leads per rule"),
-            table.format(
-                Markup("<tr>" + "<th>{}</th>" * 7 + "</tr>").format(
-                    _("Rule"), _("Matched"), _("Taken by an earlier rule"),
-                    _("Assigned"), _("Queued"), _("Unroutable"), _("Fell through"),
-                ),
-                rule_rows,
-            ),
-        )  # fmt: skip
 
     # ------------------------------------------------------------------ apply
     def action_apply_rules(self):

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Scheduled routing work: first-contact deadlines and the queue.
 
 Two entry points, each called by its cron (see ``data/ir_cron_data.xml``):

@@ -1,5 +1,5 @@
 # Copyright 2026 crm_lead_routing contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Targets for an incentive programme: SMART goals on the scorecard's metrics.
 
 Specific: one metric of the scorecard (the codes of ``METRIC_TABLE``) for one

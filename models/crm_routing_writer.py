@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Write what the engine decided: leads, followers, log, rotation, activities.
 
 The writing half of routing (``crm.routing.facts`` is the reading half). It

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Engine micro-benchmark: ``python -m routing.bench [--leads N] [--candidates M]``.
 
 Target: 100,000 leads over 500 candidates at >= 10,000 decisions/s with peak

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Capacity by hour of the week: leads coming in against people on shift.
 
 Pure Python (no ``odoo`` import). Hours of the week are numbered 0 (Monday

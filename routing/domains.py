@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Does one rule's filter already take every lead of another's?
 
 Rules are tried in order, so a rule placed after one whose filter matches all

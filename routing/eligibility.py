@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Who may take a lead: one ordered pipeline of checks.
 
 Every place that asks "may this person take this lead?" walks this one list:

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """A/B experiments between routing methods: the split, the variant, the verdict.
 
 The rule's current behaviour is the control; an experiment's variant changes

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """A decision's stored details, as the sentences a sales manager reads.
 
 Pure: the caller gives the names (people, rules, skills) and a translation

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Plain facts in, decisions out: the engine's vocabulary.
 
 Frozen dataclasses so that a decision can never be influenced by something the

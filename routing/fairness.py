@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """How evenly leads were shared: figures a sales manager compares rule sets by.
 
 Pure functions over counts, so the what-if replay (``routing.replay``), the

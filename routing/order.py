@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """The order of work: which waiting lead comes next.
 
 A company prescribes the order in which queued leads are handed out, so that

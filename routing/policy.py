@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """What else routing decides when it gives a lead to someone: team and deadline.
 
 Pure functions of the facts, called by the engine for every assignment, so

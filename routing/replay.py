@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """What-if replay: past leads through a set of rules, each at its own time.
 
 Live routing decides a batch at one moment (``engine.route_batch``). A replay

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Salesperson scorecard: raw CRM metrics in, a 0-100 score and tier out.
 
 Pure Python (no ``odoo`` import) so the arithmetic that decides who gets more

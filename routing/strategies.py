@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """How a rule picks one person among the eligible: one object per strategy.
 
 A strategy is everything about one way of choosing, in one place: its code

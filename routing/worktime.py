@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Working time arithmetic: is someone at work now, and business-time deadlines.
 
 Inputs are naive UTC datetimes (as Odoo stores them); attendances are read in

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import datetime
 
 from freezegun import freeze_time
@@ -195,4 +197,42 @@ class TestRoutingEligibility(RoutingCase):
             "<td></td><td>Alice</td><td>Not eligible</td>"
             "<td>not accepting new leads</td>",
             html,
+        )
+
+    def test_log_form_writes_a_name_with_markup_as_text(self):
+        self.bob.name = "Bob <b>& Co</b>"
+        self.alice.routing_available = False
+        lead = self.assert_excluded("unavailable")
+        html = str(self.last_log(lead).details_html)
+        self.assertIn("<td>Bob &lt;b&gt;&amp; Co&lt;/b&gt;</td><td>Chosen</td>", html)
+        self.assertNotIn("<b>", html)
+
+    def test_another_addon_changes_the_ranking_table_with_an_xpath(self):
+        """The table is a QWeb template: an addon inheriting it adds a column
+        without touching Python, and the log form shows it."""
+        self.env["ir.ui.view"].create(
+            {
+                "name": "crm_lead_routing candidates: checked by",
+                "type": "qweb",
+                "inherit_id": self.env.ref(
+                    "crm_lead_routing.routing_candidate_table"
+                ).id,
+                "arch": """<data>
+                    <xpath expr="//thead/tr/th[last()]" position="after">
+                        <th>Checked by</th>
+                    </xpath>
+                    <xpath expr="//tbody/tr" position="inside">
+                        <td>QA team</td>
+                    </xpath>
+                </data>""",
+            }
+        )
+        self.alice.routing_available = False
+        lead = self.assert_excluded("unavailable")
+        html = str(self.last_log(lead).details_html)
+        self.assertRegex(html, r"<th>Why</th>\s*<th>Checked by</th>")
+        self.assertRegex(
+            html,
+            r"<td>1</td><td>Bob</td><td>Chosen</td>"
+            r"<td>next in the round-robin rotation</td>\s*<td>QA team</td>",
         )

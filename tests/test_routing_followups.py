@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """What a manager and a salesperson met on screen, as behaviour: leads taken
 for a missed deadline stay taken, to-dos follow the lead, Route now says what
 it writes, new rules wait to be activated, explanations name everyone,

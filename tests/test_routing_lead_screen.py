@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """What the lead screens offer around routing: the first-contact clock, Mark
 as contacted, Route now on leads that have an owner, and routing fields that
 only routing writes."""

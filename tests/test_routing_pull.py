@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Pull rules and Take My Next Lead, the order of work, priority channels,
 the end of a shift, leads waiting for follow-up, people who leave, and the
 history of a rule."""

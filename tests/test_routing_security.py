@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """What an attacker tried, as tests: a sales manager who is not an
 administrator, a salesperson, another company's manager, each through the
 ORM as JSON-RPC and XML-RPC reach it."""

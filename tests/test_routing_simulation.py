@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Trying rules before they go live: the preview and the what-if replay.
 
 Both must take the decisions live routing takes from the same facts, and

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Every routing screen, clicked through in Chromium as each role that can
 open it: a salesperson who sees their own documents, one who sees all, and a
 sales manager; on a routed lead that colleagues follow, in a company where

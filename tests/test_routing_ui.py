@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Every screen the addon adds opens in a real browser without a client error.
 
 Server-side view validation does not catch what only the web client evaluates

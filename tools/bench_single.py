@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Single routed creates, each committed, with and without company history.
 
 Run through ``./dev bench``. One lead per transaction, as a web form or the

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Benchmark of the first-contact sweep inside a real Odoo 18 database.
 
 In one transaction (rolled back at the end, so the database is left as it was)

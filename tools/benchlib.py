@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """What the Odoo benchmarks share: arguments, the database, bench salespeople.
 
 Each benchmark works in one transaction that it rolls back, so the benchmark

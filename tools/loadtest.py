@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Load test: a real multi-worker Odoo server taking leads from many clients.
 
 Run through ``./dev loadtest`` (and ``./dev bench``). It

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Side-by-side benchmark of lead routing inside a real Odoo 18 database.
 
 Run through ``./dev bench``. In one transaction (rolled back at the end, so the

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Carry 18.0.1.0.0 data over to where 18.0.1.1.0 keeps it.
 
 * Scores: from ``res_users`` columns to ``crm_routing_scorecard`` (Odoo leaves

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Keep what 18.0.1.0.0 stored as text before the log renders explanations.
 
 Log lines now store only structured details and are explained when read; the

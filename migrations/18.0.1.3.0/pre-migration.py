@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Replays of 18.0.1.2.0 stored their explanations and summary as text in the
 language of whoever ran them; they are now rendered when read. The old texts
 are kept as they were (``legacy_*``), shown for replays run before."""

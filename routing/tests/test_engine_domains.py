@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """A rule is flagged as shadowed only when the earlier filter surely takes
 every lead of the later one: no false alarms."""
 

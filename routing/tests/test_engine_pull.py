@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Pull rules, "Take my next lead", the end of a shift and a pile of leads
 nobody followed up: what the engine decides and how it says it."""
 

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Tests of ./dev's own functions: no Odoo, no database, no network.
 
 ``./dev test`` runs them with the engine tests.  Each one drives the real function
@@ -346,6 +348,8 @@ def make_addon(root):
         "i18n/crm_lead_routing.pot",
         "routing/__init__.py",
         "routing/engine.py",
+        "wizard/a_wizard.py",
+        "report/a_report.py",
     ):
         write(root, rel, "x")
 
@@ -389,6 +393,8 @@ def test_wheel_check_does_not_ask_for_the_tools_caches(tmp_path):
         "static/description/icon.png",
         "i18n/crm_lead_routing.pot",
         "routing/engine.py",
+        "wizard/a_wizard.py",
+        "report/a_report.py",
     ],
 )
 def test_wheel_check_fails_on_a_missing_file(tmp_path, left_out):
@@ -397,6 +403,26 @@ def test_wheel_check_fails_on_a_missing_file(tmp_path, left_out):
     whl = make_wheel(tmp_path / "bad.whl", root, leave_out={left_out})
     assert dev.check_wheel(whl, root) == [
         f"the wheel lacks {left_out} (is it added to git?)"
+    ]
+
+
+# --------------------------------------------------------------------- access rules
+def test_acl_check_reads_models_wizards_and_reports(tmp_path):
+    model = (
+        'from odoo import models\n\n\nclass A(models.{kind}):\n    _name = "{name}"\n'
+    )
+    write(tmp_path, "models/a.py", model.format(kind="Model", name="x.kept"))
+    write(tmp_path, "report/a_report.py", model.format(kind="Model", name="x.report"))
+    write(tmp_path, "wizard/a_wizard.py", model.format(kind="Model", name="x.wizard"))
+    write(tmp_path, "models/b.py", model.format(kind="AbstractModel", name="x.mixin"))
+    write(
+        tmp_path,
+        "security/ir.model.access.csv",
+        "id,name,model_id:id,group_id:id,perm_read\nacc,acc,model_x_kept,,1\n",
+    )
+    assert dev._missing_acls(tmp_path) == [
+        "model x.report has no line in security/ir.model.access.csv",
+        "model x.wizard has no line in security/ir.model.access.csv",
     ]
 
 
@@ -437,7 +463,10 @@ def test_module_folder_links_the_checkout_but_not_dev_state(tmp_path, monkeypatc
     module_dir = root / ".dev" / "addons" / "crm_lead_routing"
     assert path == f"/odoo/addons,{module_dir.parent}"
     assert sorted(p.name for p in module_dir.iterdir()) == sorted(
-        ["__manifest__.py", "__init__.py", "views", "demo", "static", "i18n", "routing"]
+        [
+            *("__manifest__.py", "__init__.py", "views", "demo", "static", "i18n"),
+            *("routing", "wizard", "report"),
+        ]
     )
     assert (module_dir / "routing" / "engine.py").read_text() == "x"
     (root / "views").rename(root / "renamed")  # a removed entry is unlinked

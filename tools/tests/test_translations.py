@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """The shipped translations, read as files: no Odoo, no database.
 
 ``tests/test_routing_translations.py`` checks what Odoo makes of them (a lead

@@ -1,5 +1,5 @@
 # Copyright 2026 crm_lead_routing contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Capacity: leads coming in against people on shift, hour by hour.
 
 CRM > Reporting > Capacity (sales managers). For each hour of the week

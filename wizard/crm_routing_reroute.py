@@ -1,5 +1,5 @@
 # Copyright 2026 crm_lead_routing contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 

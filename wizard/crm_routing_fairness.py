@@ -1,5 +1,5 @@
 # Copyright 2026 crm_lead_routing contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -9,7 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools.misc import format_date
 
-from .crm_routing_rule import FAIRNESS_DAYS
+from ..models.crm_routing_rule import FAIRNESS_DAYS
 
 
 class CrmRoutingFairness(models.TransientModel):

@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Test a lead: who would get it now, and why, without routing it.
 
 A sales manager about to change rules picks a lead, or fills the fields rules

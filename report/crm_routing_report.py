@@ -1,10 +1,10 @@
 # Copyright 2026 crm_lead_routing contributors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl.html).
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from ..models.crm_lead import EXPERIMENT_ARMS, ROUTING_STATES
 from ..routing import strategies
-from .crm_lead import EXPERIMENT_ARMS, ROUTING_STATES
 
 DEADLINE_STATES = [
     ("none", "No deadline"),

@@ -1,0 +1,9 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
+from . import (
+    crm_routing_capacity,
+    crm_routing_capacity_line,
+    crm_routing_fairness,
+    crm_routing_preview,
+    crm_routing_reroute,
+)
