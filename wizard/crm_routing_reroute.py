@@ -3,7 +3,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .routing_scope import is_open_lead
+from ..models.routing_scope import is_open_lead
 
 
 class CrmRoutingReroute(models.TransientModel):
