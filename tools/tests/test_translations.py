@@ -1,3 +1,5 @@
+# Copyright 2026 crm_lead_routing contributors
+# License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """The shipped translations, read as files: no Odoo, no database.
 
 ``tests/test_routing_translations.py`` checks what Odoo makes of them (a lead
@@ -10,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_dev import dev  # ../../dev, loaded once for both files
+from devtool import translations as dev  # what ./dev lint checks them with
 
 I18N = Path(__file__).resolve().parents[2] / "i18n"
 POT = I18N / "crm_lead_routing.pot"
