@@ -26,9 +26,9 @@ def _polib():
     try:
         import polib
     except ImportError:
-        from .venv import venv_site_packages
+        from .venv import venv_module_dir
 
-        sys.path.append(venv_site_packages())
+        sys.path.append(venv_module_dir("polib"))
         import polib
     return polib
 

@@ -76,12 +76,12 @@ def _see_odoo_virtualenv(base, py):
     )
 
 
-def venv_site_packages():
-    """The folder .dev/venv installs packages into (the venv is made if needed)."""
+def venv_module_dir(name):
+    """The folder from which .dev/venv's python imports the module ``name`` (its
+    own site-packages, or the system's it sees); the venv is made if needed."""
     py = venv_python()
-    res = run(
-        [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-    )
+    probe = f"import os, {name}; print(os.path.dirname({name}.__file__))"
+    res = run([py, "-c", probe], capture_output=True, text=True, cwd="/")
+    if res.returncode:
+        raise DevError(f"{VENV.relative_to(ROOT)} cannot import {name}")
     return res.stdout.strip()
