@@ -851,22 +851,37 @@ class CrmRoutingFacts(models.AbstractModel):
         ):
             self.env[model].flush_model()
         # In one round trip: each user's first active resource (lowest id)
-        # with its calendar; each of those calendars' working days once (lunch
-        # breaks and section lines are not working time); the time off of
-        # those resources and calendars.
+        # with its calendar and the lines of that calendar that are theirs
+        # alone; each of those calendars' working days once (lunch breaks and
+        # section lines are not working time); the time off ("leave", not
+        # "other") of those resources, calendars and companies. Which lines
+        # and time off count is what resource.calendar._work_intervals_batch
+        # counts (tests/test_routing_work_schedules.py compares the two).
         self.env.cr.execute(
             SQL(
                 """
                 WITH res AS MATERIALIZED (
                      SELECT DISTINCT ON (r.user_id)
-                            r.user_id, r.id, r.tz, c.id AS calendar_id, c.tz AS ctz,
-                            c.two_weeks_calendar
+                            r.user_id, r.id, r.tz, r.company_id,
+                            c.id AS calendar_id, c.tz AS ctz, c.two_weeks_calendar
                        FROM resource_resource r
                        LEFT JOIN resource_calendar c ON c.id = r.calendar_id
                       WHERE r.user_id = ANY(%(users)s) AND r.active
                       ORDER BY r.user_id, r.id)
-                SELECT 'resource', user_id, id, tz, calendar_id, ctz, NULL::text[],
-                       NULL::timestamp, NULL::timestamp
+                SELECT 'resource', user_id, id, tz, calendar_id, ctz,
+                       ARRAY(SELECT ARRAY[a.dayofweek::text, a.hour_from::text,
+                                          a.hour_to::text,
+                                          CASE WHEN res.two_weeks_calendar
+                                               THEN a.week_type END,
+                                          a.date_from::text, a.date_to::text]
+                               FROM resource_calendar_attendance a
+                              WHERE a.calendar_id = res.calendar_id
+                                AND a.resource_id = res.id
+                                AND a.display_type IS NULL
+                                AND a.day_period IS DISTINCT FROM 'lunch'
+                              ORDER BY a.sequence, a.week_type, a.dayofweek,
+                                       a.hour_from, a.id),
+                       NULL::timestamp, NULL::timestamp, company_id
                   FROM res
                 UNION ALL
                 SELECT 'calendar', NULL, NULL, NULL, cal.calendar_id, NULL,
@@ -877,21 +892,25 @@ class CrmRoutingFacts(models.AbstractModel):
                                           a.date_from::text, a.date_to::text]
                                FROM resource_calendar_attendance a
                               WHERE a.calendar_id = cal.calendar_id
+                                AND a.resource_id IS NULL
                                 AND a.display_type IS NULL
                                 AND a.day_period IS DISTINCT FROM 'lunch'
                               ORDER BY a.sequence, a.week_type, a.dayofweek,
                                        a.hour_from, a.id),
-                       NULL, NULL
+                       NULL, NULL, NULL
                   FROM (SELECT DISTINCT calendar_id, two_weeks_calendar FROM res
                          WHERE calendar_id IS NOT NULL) cal
                 UNION ALL
                 SELECT 'leave', NULL, l.resource_id, NULL, l.calendar_id, NULL, NULL,
-                       l.date_from, l.date_to
+                       l.date_from, l.date_to, l.company_id
                   FROM resource_calendar_leaves l
                  WHERE l.date_to > %(since)s AND l.date_from < %(until)s
+                   AND l.time_type = 'leave'
                    AND (l.resource_id IN (SELECT id FROM res)
                         OR (l.resource_id IS NULL
-                            AND l.calendar_id IN (SELECT calendar_id FROM res)))
+                            AND l.company_id IN (SELECT company_id FROM res)
+                            AND (l.calendar_id IS NULL
+                                 OR l.calendar_id IN (SELECT calendar_id FROM res))))
                 """,
                 users=users.ids,
                 since=now - timedelta(days=1),
@@ -910,32 +929,48 @@ class CrmRoutingFacts(models.AbstractModel):
             days,
             start,
             end,
+            company_id,
         ) in self.env.cr.fetchall():
             if kind == "resource":
-                rows.append((user_id, res_id, tz, cal_id, cal_tz))
+                rows.append((user_id, res_id, tz, cal_id, cal_tz, days, company_id))
             elif kind == "calendar":
                 days_of[cal_id] = tuple(map(tuple, days))
             elif res_id:
-                personal[res_id].append((start, end))
-            else:
-                general[cal_id].append((start, end))
-        for user_id, resource_id, resource_tz, calendar_id, calendar_tz in rows:
+                personal[res_id].append((start, end, cal_id))
+            else:  # the calendar's, or every calendar's (None) of the company
+                general[cal_id, company_id].append((start, end))
+        for (
+            user_id,
+            resource_id,
+            resource_tz,
+            calendar_id,
+            calendar_tz,
+            own,
+            company_id,
+        ) in rows:
             if not calendar_id:
                 continue
-            tz = tz_of.get(user_id) or resource_tz or calendar_tz or "UTC"
+            # As Odoo: the resource's time zone (the user's is where they read).
+            tz = resource_tz or calendar_tz or tz_of.get(user_id) or "UTC"
             try:
                 if not _valid_tz(tz):
                     raise ValueError(tz)
-                attendances = _attendances(days_of[calendar_id])
+                attendances = _attendances(
+                    days_of[calendar_id] + tuple(map(tuple, own))
+                )
             except (TypeError, ValueError) as exc:
                 if faults is None:
                     raise
                 faults.setdefault(user_id, ("calendar", str(exc)[:80]))
                 continue
+            leaves = [
+                (start, end)
+                for start, end, cal_id in personal[resource_id]
+                if cal_id in (None, calendar_id)
+            ]
+            leaves += general[calendar_id, company_id] + general[None, company_id]
             schedules[user_id] = WorkSchedule(
-                tz=tz,
-                attendances=attendances,
-                leaves=tuple(sorted(personal[resource_id] + general[calendar_id])),
+                tz=tz, attendances=attendances, leaves=tuple(sorted(leaves))
             )
         return schedules
 

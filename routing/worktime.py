@@ -159,11 +159,17 @@ def _add_working_minutes(schedule, start_utc, minutes):
     """Remembered: a batch gives each person many leads at the same moment
     with the same deadline, and a schedule is an immutable value."""
     remaining = timedelta(minutes=minutes)
+    cursor = start_utc
     for begin, end in schedule.intervals(start_utc):
-        span = end - begin
-        if span >= remaining:
+        # Overlapping attendances (a dated line over the usual hours) count
+        # once, as Odoo's work intervals join them.
+        begin = max(begin, cursor)
+        if end <= begin:
+            continue
+        if end - begin >= remaining:
             return begin + remaining
-        remaining -= span
+        remaining -= end - begin
+        cursor = end
     raise ValueError(f"no working time in the next {MAX_DAYS} days")
 
 

@@ -20,9 +20,8 @@ takes more than 5 seconds or grows the process by more than 300 MB, unless
 import resource
 import sys
 import threading
-import time
 
-from benchlib import bench_cursor, parse_args, superuser_env
+from benchlib import bench_cursor, measured, parse_args, superuser_env
 from odoo_bench import lead_values, setup
 
 from odoo import fields
@@ -105,11 +104,9 @@ def main():
         env.invalidate_all()
         rss0 = rss_mb()
         with PeakMemory() as memory:
-            queries0, t0 = cr.sql_log_count, time.perf_counter()
-            sim.action_run()
-            env.flush_all()
-            seconds = time.perf_counter() - t0
-            queries = cr.sql_log_count - queries0
+            with measured(env) as took:
+                sim.action_run()
+        seconds, queries = took.seconds, took.queries
         grown = max(memory.peak - rss0, 0.0)
         replayed, assigned, changed = (
             sim.lead_count,

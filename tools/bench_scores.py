@@ -16,7 +16,13 @@ recompute takes longer than the target (10 s), unless --no-check.
 import sys
 import time
 
-from benchlib import bench_cursor, create_salespeople, parse_args, superuser_env
+from benchlib import (
+    bench_cursor,
+    create_salespeople,
+    measured,
+    parse_args,
+    superuser_env,
+)
 
 from odoo import fields
 from odoo.tools import SQL
@@ -124,12 +130,9 @@ def main():
         messages = insert_history(env, users, args.leads, now)
         insert_s = time.perf_counter() - t0
 
-        env.flush_all()
-        queries0, t0 = cr.sql_log_count, time.perf_counter()
-        results = env["crm.routing.scorer"]._recompute()
-        env.flush_all()
-        seconds = time.perf_counter() - t0
-        queries = cr.sql_log_count - queries0
+        with measured(env) as took:
+            results = env["crm.routing.scorer"]._recompute()
+        seconds, queries = took.seconds, took.queries
         scored = sum(1 for user in users if user.id in results)
         tiers = {
             t: sum(1 for r in results.values() if r.tier == t)

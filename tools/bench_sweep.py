@@ -17,7 +17,13 @@ lead behind, unless --no-check.
 import sys
 import time
 
-from benchlib import bench_cursor, create_salespeople, parse_args, superuser_env
+from benchlib import (
+    bench_cursor,
+    create_salespeople,
+    measured,
+    parse_args,
+    superuser_env,
+)
 
 from odoo import fields
 from odoo.tools import SQL
@@ -164,12 +170,9 @@ def main():
         insert_s = time.perf_counter() - t0
         plan = overdue_plan(env, now)
 
-        env.flush_all()
-        queries0, t0 = cr.sql_log_count, time.perf_counter()
-        done = env["crm.routing.sweeper"]._sweep_overdue(now=now)
-        env.flush_all()
-        seconds = time.perf_counter() - t0
-        queries = cr.sql_log_count - queries0
+        with measured(env) as took:
+            done = env["crm.routing.sweeper"]._sweep_overdue(now=now)
+        seconds, queries = took.seconds, took.queries
 
         leads = env["crm.lead"].browse(overdue_ids)
         reassigned = len(leads.filtered(lambda lead: lead.routing_reassign_count == 1))

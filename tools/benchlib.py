@@ -7,14 +7,12 @@ database is left as it was, then vacuums it (see :func:`bench_cursor`).
 """
 
 import argparse
+import time
 from contextlib import contextmanager
+from types import SimpleNamespace
 
-import psycopg2
-
-from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
-from odoo.sql_db import connection_info_for
-from odoo.tools import config
+# Odoo and psycopg2 are imported where used: the load test's client processes
+# import this module for its printing helpers and need neither.
 
 
 def parse_args(doc, flags=(), **defaults):
@@ -32,6 +30,9 @@ def parse_args(doc, flags=(), **defaults):
 
 
 def open_registry(args):
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
     config.parse_config(
         ["-d", args.db, "--addons-path", args.addons_path, "--log-level", "warn"]
     )
@@ -59,6 +60,10 @@ def vacuum(db):
     """Forget what rolled-back routings left behind (their claims, the
     rotation memory of rules that were never committed), then VACUUM ``db``
     (outside any transaction)."""
+    import psycopg2
+
+    from odoo.sql_db import connection_info_for
+
     _db, dsn = connection_info_for(db)
     cnx = psycopg2.connect(**dsn)
     try:
@@ -78,6 +83,8 @@ def vacuum(db):
 
 
 def superuser_env(cr, **context):
+    from odoo import SUPERUSER_ID, api
+
     return api.Environment(cr, SUPERUSER_ID, context)
 
 
@@ -142,3 +149,60 @@ def give_working_hours(
             ]
         )
     return resources
+
+
+# ------------------------------------------------------------ measuring, printing
+@contextmanager
+def measured(env):
+    """Time the block and count its queries, pending writes flushed before and
+    after (so they count where they are made): ``with measured(env) as m: ...``
+    then ``m.seconds``, ``m.queries``."""
+    env.flush_all()
+    result = SimpleNamespace(seconds=0.0, queries=0)
+    queries0, t0 = env.cr.sql_log_count, time.perf_counter()
+    yield result
+    env.flush_all()
+    result.seconds = time.perf_counter() - t0
+    result.queries = env.cr.sql_log_count - queries0
+
+
+def sql(db, query, params=None):
+    """Rows of one statement on ``db``, outside Odoo (a connection of its own)."""
+    import psycopg2
+
+    with psycopg2.connect(dbname=db) as cnx, cnx.cursor() as cr:
+        cr.execute(query, params)
+        rows = cr.fetchall() if cr.description else []
+    cnx.close()
+    return rows
+
+
+def percentile(values, share):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(int(share * len(ordered)), len(ordered) - 1)]
+
+
+def say(msg):
+    print(msg, flush=True)
+
+
+def table(headers, rows):
+    widths = [
+        max(len(str(h)), *(len(str(row[i])) for row in rows)) if rows else len(str(h))
+        for i, h in enumerate(headers)
+    ]
+    line = (
+        "| "
+        + " | ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=False))
+        + " |"
+    )
+    out = [line, "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    for row in rows:
+        out.append(
+            "| "
+            + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False))
+            + " |"
+        )
+    return "\n".join(out)

@@ -32,10 +32,15 @@ import pstats
 import random
 import sys
 import threading
-import time
 
 import benchlib
-from benchlib import bench_cursor, create_salespeople, parse_args, superuser_env
+from benchlib import (
+    bench_cursor,
+    create_salespeople,
+    measured,
+    parse_args,
+    superuser_env,
+)
 
 TARGET_SHARE, TARGET_QUERIES, TARGET_RATIO = 0.5, 3.0, 10.0
 ZONES = ("Europe/Brussels", "America/New_York", "Asia/Kolkata")
@@ -181,14 +186,11 @@ def lead_values(n):
 
 
 def measure(env, label, func):
-    cr = env.cr
     env.flush_all()
     env.invalidate_all()
-    queries0, t0 = cr.sql_log_count, time.perf_counter()
-    result = func()
-    env.flush_all()
-    seconds, queries = time.perf_counter() - t0, cr.sql_log_count - queries0
-    return label, seconds, queries, result
+    with measured(env) as took:
+        result = func()
+    return label, took.seconds, took.queries, result
 
 
 def profile_routing(env, create):

@@ -136,6 +136,14 @@ def test_overlapping_attendances_count_once():
     sched = WorkSchedule("UTC", (Attendance(0, 9, 12), Attendance(0, 11, 13)))
     monday = datetime(2026, 11, 23)
     assert sched.working_minutes(monday, monday.replace(hour=23)) == 240.0
+    # and the deadline too: 3 working hours from 9:00 end at 12:00, not at
+    # 11:30 (the hour 11-12 of both lines counted twice)
+    assert sched.add_working_minutes(monday.replace(hour=9), 180) == monday.replace(
+        hour=12
+    )
+    assert sched.add_working_minutes(monday.replace(hour=9), 240) == monday.replace(
+        hour=13
+    )
 
 
 @given(

@@ -1,32 +1,29 @@
 # Copyright 2026 crm_lead_routing contributors
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Tests of ./dev's own functions: no Odoo, no database, no network.
+"""Tests of ./dev's own functions (tools/devtool): no Odoo, no database, no network.
 
 ``./dev test`` runs them with the engine tests.  Each one drives the real function
 on files it makes in a temporary folder.
 """
 
-import importlib.machinery
-import importlib.util
 import sys
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-DEV_PATH = Path(__file__).resolve().parents[2] / "dev"
-
-
-def _load_dev():
-    loader = importlib.machinery.SourceFileLoader("dev_under_test", str(DEV_PATH))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-dev = _load_dev()
+from devtool import (
+    cli,
+    common,
+    lint,
+    odoo,
+    package,
+    postgres,
+    serve,
+    testing,
+    translations,
+)
+from devtool import venv as devvenv
 
 MANIFEST = """{
     "name": "X",
@@ -54,7 +51,7 @@ def executable(path, text):
 
 # --------------------------------------------------------------------- help
 def test_every_option_of_every_command_is_described():
-    parser = dev.build_parser()
+    parser = cli.build_parser()
     commands = parser._subparsers._group_actions[0].choices
     assert {"test", "run", "pytest", "pot", "package", "bench", "lint"} <= set(commands)
     for name, sub in commands.items():
@@ -67,13 +64,13 @@ def test_every_option_of_every_command_is_described():
 
 def test_unknown_option_is_refused_except_for_pytest(capsys):
     with pytest.raises(SystemExit):
-        dev.main(["lint", "-k", "x"])
+        cli.main(["lint", "-k", "x"])
     assert "unrecognized arguments: -k x" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------- browser
 def test_preflight_names_chromium_and_how_to_add_it_when_path_has_none(tmp_path):
-    missing = dev.browser_preflight(sys.executable, path=str(tmp_path))
+    missing = testing.browser_preflight(sys.executable, path=str(tmp_path))
     chromium = [m for m in missing if m.startswith("Chromium")]
     assert len(chromium) == 1
     assert "apt-get install chromium" in chromium[0]
@@ -81,14 +78,14 @@ def test_preflight_names_chromium_and_how_to_add_it_when_path_has_none(tmp_path)
 
 def test_preflight_finds_chromium_on_path(tmp_path):
     executable(tmp_path / "chromium", "#!/bin/sh\n")
-    missing = dev.browser_preflight(sys.executable, path=str(tmp_path))
+    missing = testing.browser_preflight(sys.executable, path=str(tmp_path))
     assert not [m for m in missing if m.startswith("Chromium")]
 
 
 def test_preflight_names_websocket_client_with_the_python_that_lacks_it(tmp_path):
     python = executable(tmp_path / "python-without-websocket", "#!/bin/sh\nexit 1\n")
     executable(tmp_path / "chromium", "#!/bin/sh\n")
-    missing = dev.browser_preflight(str(python), path=str(tmp_path))
+    missing = testing.browser_preflight(str(python), path=str(tmp_path))
     assert missing == [
         f"websocket-client: {python} cannot import it;"
         f" add it with `{python} -m pip install websocket-client`"
@@ -103,11 +100,11 @@ def test_odoo_phase_stops_before_starting_odoo_without_chromium(
     def no_database(*_args, **_kw):
         raise AssertionError("the Odoo run must not start")
 
-    monkeypatch.setattr(dev, "ensure_postgres", no_database)
-    monkeypatch.setattr(dev, "run", no_database_unless_probe(dev.run))
+    monkeypatch.setattr(testing, "ensure_postgres", no_database)
+    monkeypatch.setattr(testing, "run", no_database_unless_probe(testing.run))
     odoo = ("Odoo 18.0 (test)", [sys.executable, "-c", "pass"], [], "18.0")
     args = SimpleNamespace(no_browser=False, odoo_tags=None, keep_db=False)
-    result = dev.odoo_tests(odoo, args)
+    result = testing.odoo_tests(odoo, args)
     out = capsys.readouterr().out
     assert result["failed"] == 1 and result["ran"] == 0 and result["passed"] == 0
     assert "MISSING Chromium" in out and "apt-get install chromium" in out
@@ -138,11 +135,11 @@ def test_no_browser_allows_only_the_warning_of_the_skipped_screen_tests(capsys):
         "2026-01-01 10:00:01,000 1 INFO db odoo.tests.result: "
         "0 failed, 0 error(s) of 3 tests when loading database 'db'\n"
     )
-    allowed = dev._parse_odoo_log(log, 0, 1, dev.NO_BROWSER_LOG_LINES)
+    allowed = testing._parse_odoo_log(log, 0, 1, testing.NO_BROWSER_LOG_LINES)
     assert allowed["log_problems"] == 0
     # two tests skipped (one of them in two subtests): one ran, none counted twice
     assert allowed["skipped"] == 2 and allowed["ran"] == 1 and allowed["passed"] == 1
-    strict = dev._parse_odoo_log(log, 0, 1)
+    strict = testing._parse_odoo_log(log, 0, 1)
     assert strict["log_problems"] == 1
     capsys.readouterr()
 
@@ -185,7 +182,7 @@ msgstr[1] ""
 
 
 def test_read_po_keeps_strings_and_references_not_the_header(tmp_path):
-    entries = dev.read_po(write(tmp_path, "x.pot", POT))
+    entries = translations.read_po(write(tmp_path, "x.pot", POT))
     assert set(entries) == {
         (None, "Accepting new leads"),
         (None, 'Contact this lead before %(deadline)s.\nIt was "routed" to you.'),
@@ -201,18 +198,18 @@ def test_read_po_keeps_strings_and_references_not_the_header(tmp_path):
 
 
 def test_read_po_refuses_what_is_not_po(tmp_path):
-    with pytest.raises(dev.DevError, match="x.po:2: not a .po line"):
-        dev.read_po(write(tmp_path, "x.po", 'msgid "a"\nmsgstr: "b"\n'))
+    with pytest.raises(common.DevError, match=r"x\.po: not a \.po file: .*line 2"):
+        translations.read_po(write(tmp_path, "x.po", 'msgid "a"\nmsgstr: "b"\n'))
 
 
 def test_compare_pot_names_missing_and_stale_strings():
     fresh = {(None, "New label"): None, (None, "Kept"): None}
     committed = {(None, "Kept"): None, (None, "Old label"): None}
-    missing, stale = dev.compare_pot(fresh, committed)
+    missing, stale = translations.compare_pot(fresh, committed)
     assert "lacks 1 string(s)" in missing and '"New label"' in missing
     assert "no longer exports" in stale and '"Old label"' in stale
     assert "./dev pot" in missing and "./dev pot" in stale
-    assert dev.compare_pot(committed, dict(committed)) == []
+    assert translations.compare_pot(committed, dict(committed)) == []
 
 
 def test_without_demo_drops_only_what_nothing_but_demo_uses(tmp_path):
@@ -223,8 +220,8 @@ def test_without_demo_drops_only_what_nothing_but_demo_uses(tmp_path):
         '<odoo><record id="demo_skill_french" model="crm.routing.skill"/>'
         '<record id="demo_skill_english" model="crm.routing.skill"/></odoo>',
     )
-    entries = dev.read_po(write(tmp_path, "x.pot", POT))
-    kept = dev.without_demo(entries, dev.demo_xmlids(tmp_path))
+    entries = translations.read_po(write(tmp_path, "x.pot", POT))
+    kept = translations.without_demo(entries, translations.demo_xmlids(tmp_path))
     assert (None, "French") not in kept
     assert (None, "English") in kept  # a view uses it too
     assert (None, "Accepting new leads") in kept
@@ -232,14 +229,14 @@ def test_without_demo_drops_only_what_nothing_but_demo_uses(tmp_path):
 
 def test_po_check_passes_without_po_files_and_counts_empty_msgstr(tmp_path):
     write(tmp_path, "i18n/crm_lead_routing.pot", POT)
-    assert dev.check_po_files(tmp_path) == []
+    assert translations.check_po_files(tmp_path) == []
     po = POT.replace(
         'msgid "Accepting new leads"\nmsgstr ""',
         'msgid "Accepting new leads"\nmsgstr "Nimmt Leads an"',
     )
     po += '\nmsgid "Not in the pot"\nmsgstr "Nicht im pot"\n'
     write(tmp_path, "i18n/de.po", po)
-    empty, unknown = dev.check_po_files(tmp_path)
+    empty, unknown = translations.check_po_files(tmp_path)
     assert empty.startswith("i18n/de.po: 4 untranslated string(s) (empty msgstr)")
     assert '"French"' in empty and '"Accepting new leads"' not in empty
     assert unknown.startswith("i18n/de.po: 1 string(s) not in the .pot")
@@ -253,7 +250,7 @@ def test_po_check_names_strings_of_the_pot_the_po_lacks(tmp_path):
         "i18n/de.po",
         'msgid "Accepting new leads"\nmsgstr "Nimmt Leads an"\n',
     )
-    (missing,) = dev.check_po_files(tmp_path)
+    (missing,) = translations.check_po_files(tmp_path)
     assert missing.startswith("i18n/de.po: 4 string(s) of the .pot missing")
     assert '"French"' in missing and '"Accepting new leads"' not in missing
 
@@ -274,12 +271,12 @@ def test_po_check_names_translations_that_lose_or_rename_a_placeholder(tmp_path)
     good = good.replace('queued"\nmsgstr ""', 'queued"\nmsgstr "в очереди: %(count)s"')
     good = good.replace('"Lead %s"\nmsgstr ""', '"Lead %s"\nmsgstr "线索 %s"')
     write(tmp_path, "i18n/zh_CN.po", good)
-    assert dev.check_po_files(tmp_path) == []
+    assert translations.check_po_files(tmp_path) == []
     bad = good.replace("已分配给 %(user)s", "已分配给 %(users)s").replace(
         "в очереди: %(count)s", "в очереди"
     )
     write(tmp_path, "i18n/zh_CN.po", bad)
-    (problem,) = dev.check_po_files(tmp_path)
+    (problem,) = translations.check_po_files(tmp_path)
     assert problem.startswith(
         "i18n/zh_CN.po: 2 translation(s) whose placeholders differ from the msgid's"
     )
@@ -287,13 +284,13 @@ def test_po_check_names_translations_that_lose_or_rename_a_placeholder(tmp_path)
 
 
 def test_placeholders_are_what_formatting_fills_in_not_percent_signs():
-    assert dev.po_placeholders("%(b)s then %(a)s, %s and %d") == [
+    assert translations.po_placeholders("%(b)s then %(a)s, %s and %d") == [
         "%(a)s",
         "%(b)s",
         "%d",
         "%s",
     ]
-    assert dev.po_placeholders("Top 20% (%) at 100%% share") == []
+    assert translations.po_placeholders("Top 20% (%) at 100%% share") == []
 
 
 def test_static_pot_terms_find_code_fields_views_and_menus(tmp_path):
@@ -316,7 +313,7 @@ def test_static_pot_terms_find_code_fields_views_and_menus(tmp_path):
         '<form><button string="Route now" confirm="Sure?"/></form></field></record>'
         '<menuitem id="m" name="Lead Routing"/></odoo>',
     )
-    assert dev.static_pot_terms(tmp_path) == {
+    assert translations.static_pot_terms(tmp_path) == {
         "Label",
         "Some help",
         "Owner",
@@ -327,12 +324,12 @@ def test_static_pot_terms_find_code_fields_views_and_menus(tmp_path):
         "Lead Routing",
     }
     write(tmp_path, "i18n/crm_lead_routing.pot", 'msgid "Label"\nmsgstr ""\n')
-    (problem,) = dev.check_pot_static(tmp_path)
+    (problem,) = translations.check_pot_static(tmp_path)
     assert "lacks 7 string(s)" in problem and "partial check without Odoo" in problem
 
 
 def test_static_pot_check_asks_for_the_pot_when_there_is_none(tmp_path):
-    assert dev.check_pot_static(tmp_path) == [
+    assert translations.check_pot_static(tmp_path) == [
         "i18n/crm_lead_routing.pot does not exist (run ./dev pot)"
     ]
 
@@ -371,7 +368,7 @@ def make_wheel(path, root, leave_out=()):
 def test_wheel_check_passes_a_complete_wheel(tmp_path):
     root = tmp_path / "addon"
     make_addon(root)
-    assert dev.check_wheel(make_wheel(tmp_path / "ok.whl", root), root) == []
+    assert package.check_wheel(make_wheel(tmp_path / "ok.whl", root), root) == []
 
 
 def test_wheel_check_does_not_ask_for_the_tools_caches(tmp_path):
@@ -381,7 +378,7 @@ def test_wheel_check_does_not_ask_for_the_tools_caches(tmp_path):
     whl = make_wheel(tmp_path / "ok.whl", root)
     write(root, "routing/tests/.pytest_cache/v/cache/nodeids", "[]")
     write(root, "routing/.hypothesis/examples/x", "x")
-    assert dev.check_wheel(whl, root) == []
+    assert package.check_wheel(whl, root) == []
 
 
 @pytest.mark.parametrize(
@@ -401,7 +398,7 @@ def test_wheel_check_fails_on_a_missing_file(tmp_path, left_out):
     root = tmp_path / "addon"
     make_addon(root)
     whl = make_wheel(tmp_path / "bad.whl", root, leave_out={left_out})
-    assert dev.check_wheel(whl, root) == [
+    assert package.check_wheel(whl, root) == [
         f"the wheel lacks {left_out} (is it added to git?)"
     ]
 
@@ -420,7 +417,7 @@ def test_acl_check_reads_models_wizards_and_reports(tmp_path):
         "security/ir.model.access.csv",
         "id,name,model_id:id,group_id:id,perm_read\nacc,acc,model_x_kept,,1\n",
     )
-    assert dev._missing_acls(tmp_path) == [
+    assert lint._missing_acls(tmp_path) == [
         "model x.report has no line in security/ir.model.access.csv",
         "model x.wizard has no line in security/ir.model.access.csv",
     ]
@@ -429,24 +426,24 @@ def test_acl_check_reads_models_wizards_and_reports(tmp_path):
 # --------------------------------------------------------------------- kept database
 def test_fingerprint_ignores_tests_and_docs_but_not_models(tmp_path):
     make_addon(tmp_path)
-    before = dev.addon_fingerprint(tmp_path)
+    before = postgres.addon_fingerprint(tmp_path)
     write(tmp_path, "tests/test_a.py", "def test(): pass\n")
     write(tmp_path, "README.md", "docs")
     write(tmp_path, ".dev/venv/x.py", "state")
     write(tmp_path, "i18n/crm_lead_routing.pot", "re-exported")
-    assert dev.addon_fingerprint(tmp_path) == before
+    assert postgres.addon_fingerprint(tmp_path) == before
     write(tmp_path, "views/a_views.xml", "<odoo/>")
-    assert dev.addon_fingerprint(tmp_path) != before
+    assert postgres.addon_fingerprint(tmp_path) != before
 
 
 def test_pytest_paths_are_taken_through_the_module_folder(tmp_path):
     module_dir = tmp_path / "addons" / "crm_lead_routing"
-    root = dev.ROOT
-    assert dev.pytest_targets(
+    root = common.ROOT
+    assert testing.pytest_targets(
         ["tests/test_routing_ui.py::TestRoutingScreens", "-x"], module_dir, cwd=root
     ) == [f"{module_dir}/tests/test_routing_ui.py::TestRoutingScreens", "-x"]
     # -k's value is an expression, even when a folder has that name
-    assert dev.pytest_targets(["-k", "tests"], module_dir, cwd=root) == [
+    assert testing.pytest_targets(["-k", "tests"], module_dir, cwd=root) == [
         "-k",
         "tests",
         f"{module_dir}/tests",
@@ -457,9 +454,9 @@ def test_module_folder_links_the_checkout_but_not_dev_state(tmp_path, monkeypatc
     root = tmp_path / "checkout"
     make_addon(root)
     (root / ".dev").mkdir()
-    monkeypatch.setattr(dev, "ROOT", root)
-    monkeypatch.setattr(dev, "STATE", root / ".dev")
-    path = dev.addons_path(["/odoo/addons"])
+    monkeypatch.setattr(odoo, "ROOT", root)
+    monkeypatch.setattr(odoo, "STATE", root / ".dev")
+    path = odoo.addons_path(["/odoo/addons"])
     module_dir = root / ".dev" / "addons" / "crm_lead_routing"
     assert path == f"/odoo/addons,{module_dir.parent}"
     assert sorted(p.name for p in module_dir.iterdir()) == sorted(
@@ -470,7 +467,7 @@ def test_module_folder_links_the_checkout_but_not_dev_state(tmp_path, monkeypatc
     )
     assert (module_dir / "routing" / "engine.py").read_text() == "x"
     (root / "views").rename(root / "renamed")  # a removed entry is unlinked
-    dev.addons_path([])
+    odoo.addons_path([])
     assert not (module_dir / "views").is_symlink()
     assert (module_dir / "renamed").is_symlink()
 
@@ -482,10 +479,11 @@ def test_failed_install_of_odoo_requirements_is_retried(tmp_path, monkeypatch):
     write(target, "odoo/release.py", "version_info = (18, 0, 0, 'final', 0, '')\n")
     write(target, "requirements.txt", "psycopg2==2.9.9\n")
     (state / "venv").mkdir(parents=True)
-    monkeypatch.setattr(dev, "STATE", state)
-    monkeypatch.setattr(dev, "VENV", state / "venv")
-    monkeypatch.setattr(dev, "ROOT", tmp_path)
-    monkeypatch.setattr(dev, "venv_python", lambda: "python")
+    for module in (serve, odoo):
+        monkeypatch.setattr(module, "STATE", state)
+        monkeypatch.setattr(module, "VENV", state / "venv")
+        monkeypatch.setattr(module, "ROOT", tmp_path)
+    monkeypatch.setattr(serve, "venv_python", lambda: "python")
     pip_calls, outcome = [], {"rc": 1}
 
     def fake_run(cmd, **_kw):
@@ -493,15 +491,15 @@ def test_failed_install_of_odoo_requirements_is_retried(tmp_path, monkeypatch):
         pip_calls.append(cmd)
         return SimpleNamespace(returncode=outcome["rc"])
 
-    monkeypatch.setattr(dev, "run", fake_run)
-    with pytest.raises(dev.DevError, match="libpq-dev libldap2-dev libsasl2-dev"):
-        dev._install_official_odoo()
-    assert dev._odoo_requirements_pending(target)
+    monkeypatch.setattr(serve, "run", fake_run)
+    with pytest.raises(common.DevError, match="libpq-dev libldap2-dev libsasl2-dev"):
+        serve._install_official_odoo()
+    assert odoo._odoo_requirements_pending(target)
     outcome["rc"] = 0
-    assert dev._install_official_odoo() == target  # the next run tries again
+    assert serve._install_official_odoo() == target  # the next run tries again
     assert len(pip_calls) == 2 and "setuptools<70" in pip_calls[1]
-    assert not dev._odoo_requirements_pending(target)
-    dev._install_official_odoo()
+    assert not odoo._odoo_requirements_pending(target)
+    serve._install_official_odoo()
     assert len(pip_calls) == 2  # done once it succeeded
 
 
@@ -517,7 +515,7 @@ def test_odoo_of_a_virtualenv_is_importable_from_dev_venv(tmp_path):
         [odoo_env / "bin" / "python", "-c", site_of], capture_output=True, text=True
     ).stdout.strip()
     write(Path(odoo_site), "fake_odoo_marker.py", "WHERE = 'odoo venv'\n")
-    dev._see_odoo_virtualenv(
+    devvenv._see_odoo_virtualenv(
         str(odoo_env / "bin" / "python"), str(dev_env / "bin" / "python")
     )
     res = subprocess.run(
@@ -533,5 +531,5 @@ def test_odoo_of_a_virtualenv_is_importable_from_dev_venv(tmp_path):
     # a python that is no virtualenv adds nothing
     before = sorted(p.name for p in Path(odoo_site).iterdir())
     base_python = str(Path(sys.base_prefix) / "bin" / "python3")
-    dev._see_odoo_virtualenv(base_python, str(odoo_env / "bin" / "python"))
+    devvenv._see_odoo_virtualenv(base_python, str(odoo_env / "bin" / "python"))
     assert sorted(p.name for p in Path(odoo_site).iterdir()) == before

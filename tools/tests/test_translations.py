@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_dev import dev  # ../../dev, loaded once for both files
+from devtool import translations as dev  # what ./dev lint checks them with
 
 I18N = Path(__file__).resolve().parents[2] / "i18n"
 POT = I18N / "crm_lead_routing.pot"
