@@ -286,3 +286,31 @@ class CommittedSweepCase(CommittedCase):
             for lead_id, deadline in self.others.items():
                 env["crm.lead"].browse(lead_id).routing_deadline = deadline
             cr.commit()  # pylint: disable=invalid-commit
+
+
+# ------------------------------------------------------------ shared set-ups
+def sales_manager(env, login="routing_manager", **values):
+    """A sales manager (Sales / Administrator), not a Settings administrator."""
+    return new_test_user(env, login, groups="sales_team.group_sale_manager", **values)
+
+
+def salesperson(env, login, **values):
+    """A salesperson who sees their own leads only."""
+    return new_test_user(env, login, groups="sales_team.group_sale_salesman", **values)
+
+
+class SweepMixin:
+    """Leads created, and the deadline sweep run, at a given moment (for a
+    :class:`RoutingCase`)."""
+
+    def sweep(self, at):
+        with freeze_time(at):
+            return self.env["crm.routing.sweeper"]._sweep_overdue()
+
+    def create_at(self, at, count=1, **vals):
+        with freeze_time(at):
+            return self.create_leads(count, **vals)
+
+    def logs(self, lead, event=None):
+        logs = lead.routing_log_ids.sorted("id")
+        return logs.filtered(lambda log: log.event == event) if event else logs

@@ -5,9 +5,9 @@ from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
-from .common import RoutingCase, working_hours
+from .common import RoutingCase, sales_manager, working_hours
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
@@ -181,9 +181,7 @@ class TestRoutingAnalysis(RoutingCase):
         self.assertEqual(
             self.figures(self.Report.with_user(self.bob))["rule_id_count"], 1
         )
-        manager = new_test_user(
-            self.env, "routing_manager_analysis", groups="sales_team.group_sale_manager"
-        )
+        manager = sales_manager(self.env, "routing_manager_analysis")
         self.assertEqual(
             self.figures(self.Report.with_user(manager))["rule_id_count"], 5
         )
@@ -195,9 +193,7 @@ class TestRoutingAnalysis(RoutingCase):
             "UPDATE crm_lead SET company_id = %s WHERE id = %s",
             [other.id, self.leads[0].id],
         )
-        manager = new_test_user(
-            self.env, "routing_manager_company", groups="sales_team.group_sale_manager"
-        )
+        manager = sales_manager(self.env, "routing_manager_company")
         self.assertEqual(
             self.figures(self.Report.with_user(manager))["rule_id_count"], 4
         )
@@ -343,9 +339,7 @@ class TestRoutingAnalysis(RoutingCase):
         self.assertEqual(form.lead_count, 0)
 
     def test_fairness_follows_the_form_as_the_manager_changes_it(self):
-        manager = new_test_user(
-            self.env, "routing_manager_fairness", groups="sales_team.group_sale_manager"
-        )
+        manager = sales_manager(self.env, "routing_manager_fairness")
         action = self.rule.with_user(manager).action_open_fairness()
         self.assertEqual(action["res_model"], "crm.routing.fairness")
         self.assertEqual(action["target"], "new")

@@ -12,11 +12,11 @@ from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
 from odoo.sql_db import Cursor
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 from odoo.tools import SQL
 
 from ..routing import fairness, strategies
-from .common import RoutingCase
+from .common import RoutingCase, sales_manager
 
 NOW = datetime(2026, 3, 4, 10, 0)
 # What a preview or a replay must never change.
@@ -42,12 +42,7 @@ class TestRoutingSimulation(RoutingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env,
-            "routing_sim_manager",
-            name="Sam Manager",
-            groups="sales_team.group_sale_manager",
-        )
+        cls.manager = sales_manager(cls.env, "routing_sim_manager", name="Sam Manager")
         cls.Simulation = cls.env["crm.routing.simulation"].with_user(cls.manager)
 
     # ---------------------------------------------------------------- helpers
