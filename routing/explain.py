@@ -79,11 +79,13 @@ class _Renderer:
     def text(self, table, key, **params):
         return self.tr(table[key]) % params
 
-    def join(self, items):
+    def join(self, items, part="list_more"):
+        """``items`` as one text, each added by the template ``part`` of
+        ``messages.PARTS`` ("a; b; c" for a list)."""
         items = list(items)
         if not items:
             return ""
-        template = self.tr(messages.PARTS["list_more"])
+        template = self.tr(messages.PARTS[part])
         text = items[0]
         for item in items[1:]:
             text = template % {"items": text, "item": item}
@@ -123,13 +125,7 @@ class _Renderer:
             )
         elif params.get("never"):
             out.append(self.tr(messages.FIGURES["never"]))
-        if not out:
-            return ""
-        template = self.tr(messages.PARTS["figures_more"])
-        text = out[0]
-        for item in out[1:]:
-            text = template % {"items": text, "item": item}
-        return text
+        return self.join(out, "figures_more")
 
     def why(self, details):
         code = details.get("code")
