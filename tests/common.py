@@ -1,3 +1,5 @@
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 from freezegun import freeze_time
@@ -200,8 +202,9 @@ class CommittedCase(BaseCase):
         return cr
 
     @staticmethod
-    def create_salespeople(env, label, prefix, names=("ann", "ben", "cid")):
-        """Salespeople named ``label`` and each of ``names``."""
+    def create_salespeople(env, label, prefix, names=("ann", "ben", "cid"), **vals):
+        """Salespeople named ``label`` and each of ``names`` (``vals``: the
+        same for all)."""
         group = env.ref("sales_team.group_sale_salesman")
         return env["res.users"].create(
             [
@@ -209,10 +212,66 @@ class CommittedCase(BaseCase):
                     "name": f"{label} {name}",
                     "login": f"routing_{prefix}_{name.lower()}",
                     "groups_id": [(6, 0, group.ids)],
+                    **vals,
                 }
                 for name in names
             ]
         )
+
+    @staticmethod
+    def create_rule(env, name, prefix, **vals):
+        """A rule tried before any other, for the leads named ``prefix``...
+        only, that notifies nobody and ignores working hours."""
+        return env["crm.routing.rule"].create(
+            {
+                "name": name,
+                "sequence": -1000,
+                "notify_assignee": False,
+                "respect_working_hours": False,
+                "lead_domain": f"[('name', '=like', '{prefix}%')]",
+                **vals,
+            }
+        )
+
+    def clean_up_after(self, rule, users, leads=(), prefix=None):
+        """After the test, delete what it committed: the rule, the users,
+        ``leads`` and the leads named ``prefix``..."""
+
+        def clean_up():
+            with self.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                Lead = env["crm.lead"].with_context(active_test=False)
+                Lead.browse(leads).unlink()
+                if prefix:
+                    Lead.search([("name", "=like", f"{prefix}%")]).unlink()
+                env["crm.routing.rule"].browse(rule).unlink()
+                env["res.users"].browse(users).unlink()
+                cr.commit()  # pylint: disable=invalid-commit
+
+        self.addCleanup(clean_up)
+
+    @contextmanager
+    def held_open(self, target, *args, what):
+        """``target(*args, reached, hold)`` in a thread of its own, which
+        sets ``reached`` and then keeps its transaction open until ``hold``
+        is set: at the end of the ``with`` block."""
+        reached, hold = threading.Event(), threading.Event()
+        thread = threading.Thread(target=target, args=(*args, reached, hold))
+        thread.start()
+        try:
+            self.assertTrue(reached.wait(30), f"{what} did not get there")
+            yield
+        finally:
+            hold.set()
+            thread.join(30)
+
+    def without_waiting(self, target, *args, what):
+        """``target(*args)`` in a thread of its own, which must not wait (for
+        a lock another transaction holds)."""
+        thread = threading.Thread(target=target, args=args)
+        thread.start()
+        thread.join(30)
+        self.assertFalse(thread.is_alive(), f"{what} waited")
 
 
 class CommittedSweepCase(CommittedCase):
@@ -235,19 +294,15 @@ class CommittedSweepCase(CommittedCase):
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             users = self.create_salespeople(env, self.LABEL, self.PREFIX)
             self.users = users.ids
-            rule = env["crm.routing.rule"].create(
-                {
-                    "name": self.LABEL,
-                    "sequence": -1000,
-                    "strategy": "round_robin",
-                    "user_ids": [(6, 0, users.ids)],
-                    "fallback": "queue",
-                    "sla_minutes": 30,
-                    "max_reassignments": 5,
-                    "notify_assignee": False,
-                    "respect_working_hours": False,
-                    "lead_domain": f"[('name', '=like', '{self.PREFIX}%')]",
-                }
+            rule = self.create_rule(
+                env,
+                self.LABEL,
+                self.PREFIX,
+                strategy="round_robin",
+                user_ids=[(6, 0, users.ids)],
+                fallback="queue",
+                sla_minutes=30,
+                max_reassignments=5,
             )
             self.rule = rule.id
             past = fields.Datetime.now() - timedelta(hours=1)
@@ -275,17 +330,29 @@ class CommittedSweepCase(CommittedCase):
             company.routing_auto_assign = self.auto_assign
             self.leads = leads.ids
             cr.commit()  # pylint: disable=invalid-commit
-        self.addCleanup(self.cleanup)
+        self.addCleanup(self.put_back_deadlines)
+        self.clean_up_after(self.rule, self.users, self.leads)
 
-    def cleanup(self):
+    def put_back_deadlines(self):
         with self.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            env["crm.lead"].with_context(active_test=False).browse(self.leads).unlink()
-            env["crm.routing.rule"].browse(self.rule).unlink()
-            env["res.users"].browse(self.users).unlink()
             for lead_id, deadline in self.others.items():
                 env["crm.lead"].browse(lead_id).routing_deadline = deadline
             cr.commit()  # pylint: disable=invalid-commit
+
+    def assertEachReassignedOnce(self):
+        """Every lead was swept once: taken from the first salesperson, given
+        to another with a new deadline, one reassignment in its log."""
+        with self.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            for lead in env["crm.lead"].browse(self.leads):
+                reassigns = lead.routing_log_ids.filtered(
+                    lambda log: log.event == "reassign"
+                )
+                self.assertEqual(len(reassigns), 1, lead.name)
+                self.assertEqual(lead.routing_reassign_count, 1, lead.name)
+                self.assertNotEqual(lead.user_id.id, self.users[0])
+                self.assertGreater(lead.routing_deadline, fields.Datetime.now())
 
 
 # ------------------------------------------------------------ shared set-ups
