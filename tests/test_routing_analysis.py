@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common import RoutingCase, sales_manager, working_hours
+from .common import RoutingCase, backdate, sales_manager, working_hours
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
@@ -41,19 +41,17 @@ class TestRoutingAnalysis(RoutingCase):
             elif won is False:
                 lead.write({"probability": 0, "active": False})
             cls.leads |= lead
-            cls.env.flush_all()
             touch = cls.created + timedelta(minutes=minutes)
-            deadline = touch + timedelta(minutes=5 if met else -5)
-            cls.env.cr.execute(
-                """UPDATE crm_lead SET create_date = %s, routing_rule_id = %s,
-                          routing_state = 'assigned', routing_assigned_at = %s,
-                          routing_first_touch_at = %s, routing_deadline = %s,
-                          routing_reassign_count = %s
-                    WHERE id = %s""",
-                [cls.created, cls.rule.id, cls.created, touch, deadline, reassigned,
-                 lead.id],
-            )  # fmt: skip
-        cls.env.invalidate_all()
+            backdate(
+                lead,
+                cls.created,
+                routing_rule_id=cls.rule.id,
+                routing_state="assigned",
+                routing_assigned_at=cls.created,
+                routing_first_touch_at=touch,
+                routing_deadline=touch + timedelta(minutes=5 if met else -5),
+                routing_reassign_count=reassigned,
+            )
 
     def figures(self, Report=None, fields_=None, domain=None):
         Report = self.Report if Report is None else Report

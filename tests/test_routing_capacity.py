@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from .common import RoutingCase, sales_manager, working_hours
+from .common import RoutingCase, backdate, sales_manager, working_hours
 
 # A Wednesday. With two weeks, the history is Monday 9 to Sunday 22 November;
 # next week is Monday 30 November to Sunday 6 December (all in UTC here).
@@ -37,22 +37,19 @@ class TestRoutingCapacity(RoutingCase):
                 "source_id": source and source.id,
             }
         )
-        self.env.flush_all()
-        self.env.cr.execute(
-            """UPDATE crm_lead SET create_date = %s, routing_rule_id = %s,
-                      routing_state = 'assigned', routing_assigned_at = %s,
-                      routing_first_touch_at = %s, routing_deadline = %s
-                WHERE id = %s""",
-            [
-                at,
-                self.rule.id,
-                at,
-                minutes is not None and at + timedelta(minutes=minutes) or None,
-                deadline is not None and at + timedelta(minutes=deadline) or None,
-                lead.id,
-            ],
+
+        def later(minutes):
+            return at + timedelta(minutes=minutes)
+
+        backdate(
+            lead,
+            at,
+            routing_rule_id=self.rule.id,
+            routing_state="assigned",
+            routing_assigned_at=at,
+            routing_first_touch_at=None if minutes is None else later(minutes),
+            routing_deadline=None if deadline is None else later(deadline),
         )
-        self.env.invalidate_all()
         return lead
 
     def time_off(self, user, start, end):

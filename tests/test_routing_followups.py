@@ -15,6 +15,7 @@ from odoo.tools.safe_eval import safe_eval
 from .common import (
     RoutingCase,
     SweepMixin,
+    backdate,
     sales_manager,
     salesperson,
     working_hours,
@@ -289,12 +290,8 @@ class TestRoutingExplanationsAndFigures(RoutingCase):
         sunday = datetime(2026, 11, 22, 10, 0)
         with freeze_time(sunday):
             lead = self.create_leads(1)
-        self.env.flush_all()
         # The test transaction's clock does not move: date the creation.
-        self.env.cr.execute(
-            "UPDATE crm_lead SET create_date = %s WHERE id = %s", [sunday, lead.id]
-        )
-        self.env.invalidate_all()
+        backdate(lead, sunday)
         with freeze_time(sunday + timedelta(minutes=18)):
             lead.with_user(self.alice).action_routing_mark_contacted()
         self.assertEqual(

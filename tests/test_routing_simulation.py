@@ -16,7 +16,7 @@ from odoo.tests import Form, tagged
 from odoo.tools import SQL
 
 from ..routing import fairness, strategies
-from .common import RoutingCase, sales_manager
+from .common import RoutingCase, backdate, sales_manager
 
 NOW = datetime(2026, 3, 4, 10, 0)
 # What a preview or a replay must never change.
@@ -183,12 +183,8 @@ class TestRoutingSimulation(RoutingCase):
             at = NOW + timedelta(hours=5 * i)
             with freeze_time(at):
                 lead = self.create_leads(1, expected_revenue=2000 * (i % 3))
-            self.env.flush_all()
-            self.cr.execute(
-                "UPDATE crm_lead SET create_date = %s WHERE id = %s", [at, lead.id]
-            )
+            backdate(lead, at)
             leads |= lead
-        self.env.invalidate_all()
         self.assertTrue(all(leads.mapped("user_id")))
         sim = self.simulation(leads, self.Rule.search([]), availability="at_creation")
         sim.action_run()
