@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, ValidationError
 
 from ..routing import order, policy, strategies
 from ..routing.worktime import WorkSchedule
+from .client_actions import CLOSE, SOFT_RELOAD, notification
 from .routing_scope import is_open_lead
 
 ROUTING_STATES = [
@@ -523,19 +524,12 @@ class CrmLead(models.Model):
             parts.append(_("%(count)s skipped (won, lost or archived)", count=skipped))
         if len(self) == 1 and self.routing_log_ids[:1]:
             parts.append(self.routing_log_ids[:1].reason)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Lead routing"),
-                "message": "; ".join(parts),
-                "type": "success" if assigned else "warning",
-                "sticky": False,
-                "next": {"type": "ir.actions.act_window_close"}
-                if len(self) > 1
-                else {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(
+            _("Lead routing"),
+            "; ".join(parts),
+            "success" if assigned else "warning",
+            CLOSE if len(self) > 1 else SOFT_RELOAD,
+        )
 
     def _routing_check_manager(self):
         """Route now hands leads out by the rules: a sales manager's call."""
@@ -786,19 +780,14 @@ class CrmLead(models.Model):
         done = self._routing_first_touch(user=False)
         if len(self) == 1:
             return True
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Lead routing"),
-                "message": _(
-                    "%(count)s of %(total)s leads marked as contacted (the others "
-                    "were not waiting for a first contact).",
-                    count=len(done),
-                    total=len(self),
-                ),
-                "type": "success" if done else "warning",
-                "sticky": False,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(
+            _("Lead routing"),
+            _(
+                "%(count)s of %(total)s leads marked as contacted (the others "
+                "were not waiting for a first contact).",
+                count=len(done),
+                total=len(self),
+            ),
+            "success" if done else "warning",
+            SOFT_RELOAD,
+        )

@@ -14,6 +14,7 @@ as a whole, never half of it.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import psycopg2
@@ -60,39 +61,64 @@ class CandidateFault(Exception):
         self.faults = faults
 
 
+@dataclass(kw_only=True)
+class Routing:
+    """What one routing is asked to do (the options of
+    ``CrmRoutingDispatcher._route``).
+
+    ``event='reassign'``: everyone who already had a lead is excluded for
+    it. ``now``: the time of routing (default: now). ``trigger``: why routing
+    runs (stored with each decision; a list, or a function of the lead
+    giving one). ``track``, ``notify``: see ``crm.routing.writer._apply``.
+    ``quiet_requeue``: a queued lead that stays queued is left untouched (the
+    queue drain). ``new``: the leads were just created, so whoever Odoo
+    filled in by default (the creator) owned nothing yet: the log names no
+    previous salesperson. ``taker`` (a user; ``event='take'``): Take my next
+    lead, the leads being the waiting leads in the order of work (``order``,
+    the company's): the first one ``taker`` may take is theirs; the other
+    decisions are not written and say why each lead was not theirs.
+    """
+
+    event: str = "assign"
+    now: datetime | None = None
+    trigger: object = None
+    track: bool = True
+    notify: bool = True
+    quiet_requeue: bool = False
+    new: bool = False
+    taker: object = None
+    order: object = None
+
+    def deciding(self):
+        """The options that take the decisions (``_decide``)."""
+        return {
+            "event": self.event,
+            "now": self.now,
+            "quiet_requeue": self.quiet_requeue,
+            "taker": self.taker,
+            "order": self.order,
+        }
+
+    def writing(self):
+        """The options that write them (``crm.routing.writer._apply``)."""
+        return {
+            "trigger": self.trigger,
+            "track": self.track,
+            "notify": self.notify,
+            "new": self.new,
+        }
+
+
 class CrmRoutingDispatcher(models.AbstractModel):
     _name = "crm.routing.dispatcher"
     _description = "Lead Routing Dispatcher"
 
     @api.model
-    def _route(
-        self,
-        leads,
-        *,
-        event="assign",
-        now=None,
-        trigger=None,
-        track=True,
-        notify=True,
-        quiet_requeue=False,
-        new=False,
-        taker=None,
-        order=None,
-    ):
-        """Route ``leads`` and write the decisions; return the engine's decisions.
+    def _route(self, leads, **options):
+        """Route ``leads`` and write the decisions; return the engine's
+        decisions. ``options``: those of :class:`Routing`.
 
-        ``event='reassign'``: everyone who already had a lead is excluded for
-        it. ``trigger``: why routing runs (stored with each decision; a list,
-        or a function of the lead giving one). ``track``, ``notify``: see
-        ``crm.routing.writer._apply``. ``quiet_requeue``: a queued lead that
-        stays queued is left untouched (the queue drain). ``new``: the leads
-        were just created, so whoever Odoo filled in by default (the creator)
-        owned nothing yet: the log names no previous salesperson.
-        ``taker`` (a user; ``event='take'``): Take my next lead, ``leads``
-        being the waiting leads in the order of work (``order``, the
-        company's): the first one ``taker`` may take is theirs; the other
-        decisions are not written and say why each lead was not theirs. A
-        take never falls back to lead by lead (it would take several): a
+        A take never falls back to lead by lead (it would take several): a
         failure nobody's data explains goes up to the caller.
 
         Routing is a system decision: it sees everyone's time off, loads and
@@ -101,29 +127,19 @@ class CrmRoutingDispatcher(models.AbstractModel):
         leads = leads.sudo()
         if not leads:
             return []
-        now = now or fields.Datetime.now()
-        options = {
-            "event": event,
-            "now": now,
-            "trigger": trigger,
-            "track": track,
-            "notify": notify,
-            "quiet_requeue": quiet_requeue,
-            "new": new,
-            "taker": taker,
-            "order": order,
-        }
+        routing = Routing(**options)
+        routing.now = routing.now or fields.Datetime.now()
         faults = {}
 
         def route(batch, careful):
-            return self._route_batch(batch, faults=faults, careful=careful, **options)
+            return self._route_batch(batch, routing, faults=faults, careful=careful)
 
         try:
             return self._attempt(leads, route, faults)
         except PROPAGATED_ERRORS:
             raise
         except Exception:  # noqa: BLE001 - isolated below, lead by lead
-            if taker is not None:
+            if routing.taker is not None:
                 raise
             if len(leads) == 1:
                 self._mark_failed(leads)
@@ -207,60 +223,30 @@ class CrmRoutingDispatcher(models.AbstractModel):
                 planned.write({"summary": summary, "date_deadline": due})
         return decisions
 
-    def _route_batch(
-        self, leads, *, event, now, trigger, track, notify, quiet_requeue, new,
-        faults=None, careful=False, taker=None, order=None,
-    ):  # fmt: skip
+    def _route_batch(self, leads, routing, faults=None, careful=False):
         Writer = self.env["crm.routing.writer"]
         decisions = []
         for facts, result in self._decide_all(
-            leads,
-            event=event,
-            now=now,
-            quiet_requeue=quiet_requeue,
-            faults=faults,
-            taker=taker,
-            order=order,
+            leads, faults=faults, **routing.deciding()
         ):
-            Writer._apply(
-                facts,
-                result,
-                trigger=trigger,
-                track=track,
-                notify=notify,
-                new=new,
-                careful=careful,
-            )
+            Writer._apply(facts, result, careful=careful, **routing.writing())
             decisions += result.decisions
         return decisions
 
     @api.model
-    def _decide_all(
-        self, leads, *, event="assign", now=None, quiet_requeue=False, faults=None,
-        live=True, taker=None, order=None,
-    ):  # fmt: skip
+    def _decide_all(self, leads, now=None, **options):
         """Take the decisions for ``leads``, company by company, without
         writing the leads: yields ``(facts, result)``. Routing writes them; a
         preview (how many leads would change hands, ``live=False``: no lock,
-        nothing recorded) only reads them."""
+        nothing recorded) only reads them. ``options``: those of
+        :meth:`_decide`."""
         now = now or fields.Datetime.now()
         for company, company_leads in (
             leads.sudo()
             .grouped(lambda lead: lead.company_id or self.env.company)
             .items()
         ):
-            facts, result = self._decide(
-                company,
-                company_leads,
-                event=event,
-                now=now,
-                quiet_requeue=quiet_requeue,
-                faults=faults,
-                live=live,
-                taker=taker,
-                order=order,
-            )
-            yield facts, result
+            yield self._decide(company, company_leads, now=now, **options)
 
     @api.model
     def _decide(

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 
+from .client_actions import CLOSE, notification
 from .routing_scope import is_open_lead
 
 _logger = logging.getLogger(__name__)
@@ -90,22 +91,17 @@ class CrmRoutingJob(models.Model):
             }
         )
         self._wake()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Lead routing"),
-                "message": _(
-                    "%(count)s leads are being routed in the background; your Inbox "
-                    "tells you when it is done.",
-                    count=len(leads),
-                ),
-                "type": "info",
-                "sticky": False,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-            "job_id": job.id,
-        }
+        return notification(
+            _("Lead routing"),
+            _(
+                "%(count)s leads are being routed in the background; your Inbox "
+                "tells you when it is done.",
+                count=len(leads),
+            ),
+            "info",
+            CLOSE,
+            job_id=job.id,
+        )
 
     @api.model
     def _start_replay(self, simulation):

@@ -8,6 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
+from .client_actions import SOFT_RELOAD, notification
 from .crm_routing_checks import check_values
 from .routing_scope import open_lead_domain, open_lead_sql, rule_pool_sql
 
@@ -455,35 +456,21 @@ class ResUsers(models.Model):
         return self._routing_take_message(message)
 
     def _routing_taken(self, lead):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Take My Next Lead"),
-                "message": _("“%(lead)s” is yours now.", lead=lead.name),
-                "type": "success",
-                "sticky": False,
-                "next": {
-                    "type": "ir.actions.act_window",
-                    "res_model": "crm.lead",
-                    "res_id": lead.id,
-                    "views": [[False, "form"]],
-                    "target": "current",
-                },
+        return notification(
+            _("Take My Next Lead"),
+            _("“%(lead)s” is yours now.", lead=lead.name),
+            "success",
+            {
+                "type": "ir.actions.act_window",
+                "res_model": "crm.lead",
+                "res_id": lead.id,
+                "views": [[False, "form"]],
+                "target": "current",
             },
-        }
+        )
 
     def _routing_take_message(self, message):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Take My Next Lead"),
-                "message": message,
-                "type": "warning",
-                "sticky": False,
-            },
-        }
+        return notification(_("Take My Next Lead"), message, "warning")
 
     @api.depends_context("uid")
     def _compute_routing_target_ids(self):
@@ -592,16 +579,12 @@ class ResUsers(models.Model):
             raise AccessError(_("Only sales managers can recompute routing scores."))
         self._routing_check_same_company()
         results = self.env["crm.routing.scorer"]._recompute(self or None)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": _("Lead routing"),
-                "message": _("%(count)s salespeople scored.", count=len(results)),
-                "type": "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(
+            _("Lead routing"),
+            _("%(count)s salespeople scored.", count=len(results)),
+            "success",
+            SOFT_RELOAD,
+        )
 
     @api.constrains(*ROUTING_CAPS)
     def _check_routing_caps(self):

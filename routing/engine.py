@@ -122,6 +122,8 @@ class _Batch:
             self.cap_version += 1
 
 
+# Slotted records compared by identity (``eq=False``), as plain classes are.
+@dataclass(slots=True, eq=False)
 class _Profile:
     """Leads of one rule that need the same skills, company and exclusions.
 
@@ -132,34 +134,18 @@ class _Profile:
     ``cache`` is the strategy's own (per profile).
     """
 
-    __slots__ = (
-        "rule",
-        "strategy",
-        "needed",
-        "positions",
-        "ok",
-        "excluded",
-        "heap",
-        "strides",
-        "version",
-        "capped_count",
-        "cache",
-        "epoch",
-    )
-
-    def __init__(self, rule, strategy, needed, positions, ok, excluded, epoch):
-        self.rule = rule
-        self.strategy = strategy
-        self.epoch = epoch  # shared by the rule's profiles: [counter]
-        self.needed = needed
-        self.positions = positions
-        self.ok = ok
-        self.excluded = excluded
-        self.heap = None
-        self.strides = {}
-        self.version = -1
-        self.capped_count = 0
-        self.cache = {}
+    rule: object
+    strategy: object
+    needed: frozenset
+    positions: dict
+    ok: list
+    excluded: list
+    epoch: list  # shared by the rule's profiles: [counter]
+    heap: list | None = None
+    strides: dict = field(default_factory=dict)
+    version: int = -1
+    capped_count: int = 0
+    cache: dict = field(default_factory=dict)
 
 
 def _refresh(profile, batch, rstate):
@@ -261,39 +247,22 @@ def _explain(chosen_id, ranked, profile, batch, extra=(), limit=25):
     return tuple(out), omitted
 
 
+@dataclass(slots=True, eq=False)
 class _Context:
     """One batch's routing: counters, rules' memory, profiles."""
 
-    __slots__ = (
-        "batch",
-        "pools",
-        "states",
-        "assign_event",
-        "limit",
-        "profiles",
-        "needs",
-        "epochs",
-        "quiet_requeue",
-        "broken",
-        "variants",
-        "pull_dues",
-    )
-
-    def __init__(
-        self, batch, pools, states, assign_event, limit, quiet_requeue, broken
-    ):
-        self.batch = batch
-        self.pools = pools
-        self.states = states
-        self.assign_event = assign_event
-        self.limit = limit
-        self.quiet_requeue = quiet_requeue
-        self.broken = broken
-        self.variants = {}
-        self.profiles = {}
-        self.needs = {}
-        self.epochs = {}
-        self.pull_dues = {}
+    batch: _Batch
+    pools: dict
+    states: dict
+    assign_event: str
+    limit: int
+    quiet_requeue: bool
+    broken: dict
+    variants: dict = field(default_factory=dict)
+    profiles: dict = field(default_factory=dict)
+    needs: dict = field(default_factory=dict)
+    epochs: dict = field(default_factory=dict)
+    pull_dues: dict = field(default_factory=dict)
 
     def pull_due(self, rule):
         """When a lead this pull rule queues now is pushed if nobody took it:

@@ -81,11 +81,13 @@ class _Renderer:
     def text(self, table, key, **params):
         return self.tr(table[key]) % params
 
-    def join(self, items):
+    def join(self, items, part="list_more"):
+        """``items`` as one text, each added by the template ``part`` of
+        ``messages.PARTS`` ("a; b; c" for a list)."""
         items = list(items)
         if not items:
             return ""
-        template = self.tr(messages.PARTS["list_more"])
+        template = self.tr(messages.PARTS[part])
         text = items[0]
         for item in items[1:]:
             text = template % {"items": text, "item": item}
@@ -124,13 +126,7 @@ class _Renderer:
             elif figure.shown_as == "duration":
                 value = duration(value, self.tr)
             out.append(self.tr(figure.text) % {key: value})
-        if not out:
-            return ""
-        template = self.tr(messages.PARTS["figures_more"])
-        text = out[0]
-        for item in out[1:]:
-            text = template % {"items": text, "item": item}
-        return text
+        return self.join(out, "figures_more")
 
     def why(self, details):
         code = details.get("code")

@@ -1,5 +1,7 @@
 # Copyright 2026 crm_lead_routing contributors
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
 from freezegun import freeze_time
@@ -8,6 +10,7 @@ from odoo import SUPERUSER_ID, api, fields
 from odoo.modules.registry import Registry
 from odoo.sql_db import db_connect
 from odoo.tests import BaseCase, TransactionCase, get_db_name, new_test_user
+from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 
@@ -202,8 +205,9 @@ class CommittedCase(BaseCase):
         return cr
 
     @staticmethod
-    def create_salespeople(env, label, prefix, names=("ann", "ben", "cid")):
-        """Salespeople named ``label`` and each of ``names``."""
+    def create_salespeople(env, label, prefix, names=("ann", "ben", "cid"), **vals):
+        """Salespeople named ``label`` and each of ``names`` (``vals``: the
+        same for all)."""
         group = env.ref("sales_team.group_sale_salesman")
         return env["res.users"].create(
             [
@@ -211,10 +215,66 @@ class CommittedCase(BaseCase):
                     "name": f"{label} {name}",
                     "login": f"routing_{prefix}_{name.lower()}",
                     "groups_id": [(6, 0, group.ids)],
+                    **vals,
                 }
                 for name in names
             ]
         )
+
+    @staticmethod
+    def create_rule(env, name, prefix, **vals):
+        """A rule tried before any other, for the leads named ``prefix``...
+        only, that notifies nobody and ignores working hours."""
+        return env["crm.routing.rule"].create(
+            {
+                "name": name,
+                "sequence": -1000,
+                "notify_assignee": False,
+                "respect_working_hours": False,
+                "lead_domain": f"[('name', '=like', '{prefix}%')]",
+                **vals,
+            }
+        )
+
+    def clean_up_after(self, rule, users, leads=(), prefix=None):
+        """After the test, delete what it committed: the rule, the users,
+        ``leads`` and the leads named ``prefix``..."""
+
+        def clean_up():
+            with self.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                Lead = env["crm.lead"].with_context(active_test=False)
+                Lead.browse(leads).unlink()
+                if prefix:
+                    Lead.search([("name", "=like", f"{prefix}%")]).unlink()
+                env["crm.routing.rule"].browse(rule).unlink()
+                env["res.users"].browse(users).unlink()
+                cr.commit()  # pylint: disable=invalid-commit
+
+        self.addCleanup(clean_up)
+
+    @contextmanager
+    def held_open(self, target, *args, what):
+        """``target(*args, reached, hold)`` in a thread of its own, which
+        sets ``reached`` and then keeps its transaction open until ``hold``
+        is set: at the end of the ``with`` block."""
+        reached, hold = threading.Event(), threading.Event()
+        thread = threading.Thread(target=target, args=(*args, reached, hold))
+        thread.start()
+        try:
+            self.assertTrue(reached.wait(30), f"{what} did not get there")
+            yield
+        finally:
+            hold.set()
+            thread.join(30)
+
+    def without_waiting(self, target, *args, what):
+        """``target(*args)`` in a thread of its own, which must not wait (for
+        a lock another transaction holds)."""
+        thread = threading.Thread(target=target, args=args)
+        thread.start()
+        thread.join(30)
+        self.assertFalse(thread.is_alive(), f"{what} waited")
 
 
 class CommittedSweepCase(CommittedCase):
@@ -237,19 +297,15 @@ class CommittedSweepCase(CommittedCase):
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             users = self.create_salespeople(env, self.LABEL, self.PREFIX)
             self.users = users.ids
-            rule = env["crm.routing.rule"].create(
-                {
-                    "name": self.LABEL,
-                    "sequence": -1000,
-                    "strategy": "round_robin",
-                    "user_ids": [(6, 0, users.ids)],
-                    "fallback": "queue",
-                    "sla_minutes": 30,
-                    "max_reassignments": 5,
-                    "notify_assignee": False,
-                    "respect_working_hours": False,
-                    "lead_domain": f"[('name', '=like', '{self.PREFIX}%')]",
-                }
+            rule = self.create_rule(
+                env,
+                self.LABEL,
+                self.PREFIX,
+                strategy="round_robin",
+                user_ids=[(6, 0, users.ids)],
+                fallback="queue",
+                sla_minutes=30,
+                max_reassignments=5,
             )
             self.rule = rule.id
             past = fields.Datetime.now() - timedelta(hours=1)
@@ -277,14 +333,74 @@ class CommittedSweepCase(CommittedCase):
             company.routing_auto_assign = self.auto_assign
             self.leads = leads.ids
             cr.commit()  # pylint: disable=invalid-commit
-        self.addCleanup(self.cleanup)
+        self.addCleanup(self.put_back_deadlines)
+        self.clean_up_after(self.rule, self.users, self.leads)
 
-    def cleanup(self):
+    def put_back_deadlines(self):
         with self.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            env["crm.lead"].with_context(active_test=False).browse(self.leads).unlink()
-            env["crm.routing.rule"].browse(self.rule).unlink()
-            env["res.users"].browse(self.users).unlink()
             for lead_id, deadline in self.others.items():
                 env["crm.lead"].browse(lead_id).routing_deadline = deadline
             cr.commit()  # pylint: disable=invalid-commit
+
+    def assertEachReassignedOnce(self):
+        """Every lead was swept once: taken from the first salesperson, given
+        to another with a new deadline, one reassignment in its log."""
+        with self.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            for lead in env["crm.lead"].browse(self.leads):
+                reassigns = lead.routing_log_ids.filtered(
+                    lambda log: log.event == "reassign"
+                )
+                self.assertEqual(len(reassigns), 1, lead.name)
+                self.assertEqual(lead.routing_reassign_count, 1, lead.name)
+                self.assertNotEqual(lead.user_id.id, self.users[0])
+                self.assertGreater(lead.routing_deadline, fields.Datetime.now())
+
+
+# ------------------------------------------------------------ shared set-ups
+def sales_manager(env, login="routing_manager", **values):
+    """A sales manager (Sales / Administrator), not a Settings administrator."""
+    return new_test_user(env, login, groups="sales_team.group_sale_manager", **values)
+
+
+def salesperson(env, login, **values):
+    """A salesperson who sees their own leads only."""
+    return new_test_user(env, login, groups="sales_team.group_sale_salesman", **values)
+
+
+class SweepMixin:
+    """Leads created, and the deadline sweep run, at a given moment (for a
+    :class:`RoutingCase`)."""
+
+    def sweep(self, at):
+        with freeze_time(at):
+            return self.env["crm.routing.sweeper"]._sweep_overdue()
+
+    def create_at(self, at, count=1, **vals):
+        with freeze_time(at):
+            return self.create_leads(count, **vals)
+
+    def logs(self, lead, event=None):
+        logs = lead.routing_log_ids.sorted("id")
+        return logs.filtered(lambda log: log.event == event) if event else logs
+
+
+def backdate(lead, created, **columns):
+    """Date the creation of ``lead`` ``created`` (the ORM never writes
+    ``create_date``) and set ``columns`` as they are: no compute, no
+    tracking, no routing."""
+    env = lead.env
+    env.flush_all()
+    values = {"create_date": created, **columns}
+    env.cr.execute(
+        SQL(
+            "UPDATE crm_lead SET %s WHERE id = %s",
+            SQL(", ").join(
+                SQL("%s = %s", SQL.identifier(name), value)
+                for name, value in values.items()
+            ),
+            lead.id,
+        )
+    )
+    env.invalidate_all()

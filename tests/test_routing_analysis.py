@@ -7,9 +7,9 @@ from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
-from .common import RoutingCase, working_hours
+from .common import RoutingCase, backdate, sales_manager, working_hours
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
@@ -43,19 +43,17 @@ class TestRoutingAnalysis(RoutingCase):
             elif won is False:
                 lead.write({"probability": 0, "active": False})
             cls.leads |= lead
-            cls.env.flush_all()
             touch = cls.created + timedelta(minutes=minutes)
-            deadline = touch + timedelta(minutes=5 if met else -5)
-            cls.env.cr.execute(
-                """UPDATE crm_lead SET create_date = %s, routing_rule_id = %s,
-                          routing_state = 'assigned', routing_assigned_at = %s,
-                          routing_first_touch_at = %s, routing_deadline = %s,
-                          routing_reassign_count = %s
-                    WHERE id = %s""",
-                [cls.created, cls.rule.id, cls.created, touch, deadline, reassigned,
-                 lead.id],
-            )  # fmt: skip
-        cls.env.invalidate_all()
+            backdate(
+                lead,
+                cls.created,
+                routing_rule_id=cls.rule.id,
+                routing_state="assigned",
+                routing_assigned_at=cls.created,
+                routing_first_touch_at=touch,
+                routing_deadline=touch + timedelta(minutes=5 if met else -5),
+                routing_reassign_count=reassigned,
+            )
 
     def figures(self, Report=None, fields_=None, domain=None):
         Report = self.Report if Report is None else Report
@@ -183,9 +181,7 @@ class TestRoutingAnalysis(RoutingCase):
         self.assertEqual(
             self.figures(self.Report.with_user(self.bob))["rule_id_count"], 1
         )
-        manager = new_test_user(
-            self.env, "routing_manager_analysis", groups="sales_team.group_sale_manager"
-        )
+        manager = sales_manager(self.env, "routing_manager_analysis")
         self.assertEqual(
             self.figures(self.Report.with_user(manager))["rule_id_count"], 5
         )
@@ -197,9 +193,7 @@ class TestRoutingAnalysis(RoutingCase):
             "UPDATE crm_lead SET company_id = %s WHERE id = %s",
             [other.id, self.leads[0].id],
         )
-        manager = new_test_user(
-            self.env, "routing_manager_company", groups="sales_team.group_sale_manager"
-        )
+        manager = sales_manager(self.env, "routing_manager_company")
         self.assertEqual(
             self.figures(self.Report.with_user(manager))["rule_id_count"], 4
         )
@@ -345,9 +339,7 @@ class TestRoutingAnalysis(RoutingCase):
         self.assertEqual(form.lead_count, 0)
 
     def test_fairness_follows_the_form_as_the_manager_changes_it(self):
-        manager = new_test_user(
-            self.env, "routing_manager_fairness", groups="sales_team.group_sale_manager"
-        )
+        manager = sales_manager(self.env, "routing_manager_fairness")
         action = self.rule.with_user(manager).action_open_fairness()
         self.assertEqual(action["res_model"], "crm.routing.fairness")
         self.assertEqual(action["target"], "new")

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import RoutingCase, working_hours
+from .common import RoutingCase, backdate, sales_manager, working_hours
 
 # A Wednesday. With two weeks, the history is Monday 9 to Sunday 22 November;
 # next week is Monday 30 November to Sunday 6 December (all in UTC here).
@@ -21,12 +21,8 @@ class TestRoutingCapacity(RoutingCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.rule = cls.make_rule("Web leads", sla_minutes=30)
-        cls.manager = new_test_user(
-            cls.env,
-            "routing_capacity_manager",
-            name="Cam Manager",
-            groups="sales_team.group_sale_manager",
-            tz="UTC",
+        cls.manager = sales_manager(
+            cls.env, "routing_capacity_manager", name="Cam Manager", tz="UTC"
         )
         # Alice, Bob, Dave and Erin work 9 to 17, Carol 13 to 21, Monday to Friday.
         working_hours(cls.env, cls.sales - cls.carol, 9.0, 17.0, "UTC")
@@ -43,22 +39,19 @@ class TestRoutingCapacity(RoutingCase):
                 "source_id": source and source.id,
             }
         )
-        self.env.flush_all()
-        self.env.cr.execute(
-            """UPDATE crm_lead SET create_date = %s, routing_rule_id = %s,
-                      routing_state = 'assigned', routing_assigned_at = %s,
-                      routing_first_touch_at = %s, routing_deadline = %s
-                WHERE id = %s""",
-            [
-                at,
-                self.rule.id,
-                at,
-                minutes is not None and at + timedelta(minutes=minutes) or None,
-                deadline is not None and at + timedelta(minutes=deadline) or None,
-                lead.id,
-            ],
+
+        def later(minutes):
+            return at + timedelta(minutes=minutes)
+
+        backdate(
+            lead,
+            at,
+            routing_rule_id=self.rule.id,
+            routing_state="assigned",
+            routing_assigned_at=at,
+            routing_first_touch_at=None if minutes is None else later(minutes),
+            routing_deadline=None if deadline is None else later(deadline),
         )
-        self.env.invalidate_all()
         return lead
 
     def time_off(self, user, start, end):
@@ -276,9 +269,7 @@ class TestRoutingCapacity(RoutingCase):
         with self.assertRaises(AccessError):
             self.env["crm.routing.capacity"].with_user(self.alice).create({})
         mine = self.report()
-        other = new_test_user(
-            self.env, "routing_capacity_other", groups="sales_team.group_sale_manager"
-        )
+        other = sales_manager(self.env, "routing_capacity_other")
         self.assertFalse(
             self.env["crm.routing.capacity"]
             .with_user(other)

@@ -7,12 +7,13 @@ from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
-from odoo.sql_db import db_connect
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import get_db_name, tagged
+
+from .common import CommittedCase
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
-class TestRoutingConcurrency(BaseCase):
+class TestRoutingConcurrency(CommittedCase):
     """Two transactions routing at once never push a salesperson past a cap,
     and neither fails: the second waits for the first, then sees its lead.
 
@@ -22,52 +23,28 @@ class TestRoutingConcurrency(BaseCase):
 
     def setUp(self):
         super().setUp()
-        self.db = db_connect(get_db_name())
-        with self.db.cursor() as cr:
+        with self.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             env.company.routing_auto_assign = True
-            self.user = (
-                env["res.users"]
-                .create(
-                    {
-                        "name": "Capped Carla",
-                        "login": "routing_capped_carla",
-                        "groups_id": [
-                            (6, 0, env.ref("sales_team.group_sale_salesman").ids)
-                        ],
-                        "routing_max_open_leads": 1,
-                    }
-                )
-                .id
+            user = self.create_salespeople(
+                env, "Capped", "capped", ("Carla",), routing_max_open_leads=1
             )
-            self.rule = (
-                env["crm.routing.rule"]
-                .create(
-                    {
-                        "name": "Concurrency",
-                        "sequence": -1000,
-                        "strategy": "fixed_user",
-                        "fixed_user_id": self.user,
-                        "fallback": "queue",
-                        "notify_assignee": False,
-                        "respect_working_hours": False,
-                        "lead_domain": "[('name', '=like', 'concurrent%')]",
-                    }
-                )
-                .id
-            )
+            self.user = user.id
+            self.rule = self.create_rule(
+                env,
+                "Concurrency",
+                "concurrent",
+                strategy="fixed_user",
+                fixed_user_id=self.user,
+                fallback="queue",
+            ).id
             cr.commit()  # pylint: disable=invalid-commit
-        self.addCleanup(self.cleanup)
+        self.addCleanup(self.stop_routing_new_leads)
+        self.clean_up_after(self.rule, [self.user], prefix="concurrent")
 
-    def cleanup(self):
-        with self.db.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["crm.lead"].with_context(active_test=False).search(
-                [("name", "=like", "concurrent%")]
-            ).unlink()
-            env["crm.routing.rule"].browse(self.rule).unlink()
-            env["res.users"].browse(self.user).unlink()
-            env.company.routing_auto_assign = False
+    def stop_routing_new_leads(self):
+        with self.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {}).company.routing_auto_assign = False
             cr.commit()  # pylint: disable=invalid-commit
 
     def create_lead(self, name, outcome, hold=None, routed=None):
@@ -151,65 +128,36 @@ class TestRoutingConcurrency(BaseCase):
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
-class TestRoutingCapsOnCommittedCursors(BaseCase):
+class TestRoutingCapsOnCommittedCursors(CommittedCase):
     """Caps and round robin on real, committed transactions, as an automated
     action, an import or an integration creates leads: several creates in one
     transaction (savepoints in between), one per request, and two
     transactions at once. The test registry's shortcut (routing's counters
     read through the test's own cursor) would hide what these check."""
 
-    NAMES = ("ann", "ben", "cid")
-
     def setUp(self):
         super().setUp()
-        self.db = db_connect(get_db_name())
-        with self.db.cursor() as cr:
+        with self.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             env.company.routing_auto_assign = True
-            group = env.ref("sales_team.group_sale_salesman")
-            users = env["res.users"].create(
-                [
-                    {
-                        "name": f"Capped {name}",
-                        "login": f"routing_capped_{name}",
-                        "groups_id": [(6, 0, group.ids)],
-                        "routing_max_daily_leads": 2,
-                    }
-                    for name in self.NAMES
-                ]
+            users = self.create_salespeople(
+                env, "Capped", "capped", routing_max_daily_leads=2
             )
             self.users = users.ids
-            self.rule = (
-                env["crm.routing.rule"]
-                .create(
-                    {
-                        "name": "Capped rotation",
-                        "sequence": -1000,
-                        "strategy": "round_robin",
-                        "user_ids": [(6, 0, users.ids)],
-                        "fallback": "queue",
-                        "notify_assignee": False,
-                        "respect_working_hours": False,
-                        "sla_minutes": 0,
-                        "lead_domain": "[('name', '=like', 'capped%')]",
-                    }
-                )
-                .id
-            )
+            self.rule = self.create_rule(
+                env,
+                "Capped rotation",
+                "capped",
+                strategy="round_robin",
+                user_ids=[(6, 0, users.ids)],
+                fallback="queue",
+                sla_minutes=0,
+            ).id
             cr.commit()  # pylint: disable=invalid-commit
-        self.addCleanup(self.cleanup)
+        self.addCleanup(self.stop_routing_new_leads)
+        self.clean_up_after(self.rule, self.users, prefix="capped")
 
-    def cleanup(self):
-        with self.db.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["crm.lead"].with_context(active_test=False).search(
-                [("name", "=like", "capped%")]
-            ).unlink()
-            env["crm.routing.rule"].browse(self.rule).unlink()
-            env["res.users"].browse(self.users).unlink()
-            env.company.routing_auto_assign = False
-            cr.commit()  # pylint: disable=invalid-commit
-
+    stop_routing_new_leads = TestRoutingConcurrency.stop_routing_new_leads
     release_registry_lock = TestRoutingConcurrency.release_registry_lock
 
     def outcome(self):

@@ -6,6 +6,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from .common import sales_manager, salesperson
+
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
 class TestRoutingConstraints(TransactionCase):
@@ -14,9 +16,7 @@ class TestRoutingConstraints(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.seller = new_test_user(
-            cls.env, "dm_seller", groups="sales_team.group_sale_salesman"
-        )
+        cls.seller = salesperson(cls.env, "dm_seller")
         cls.skill = cls.env["crm.routing.skill"].create(
             {"name": "Dutch", "category": "language"}
         )
@@ -97,15 +97,9 @@ class TestRoutingAccess(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.seller = new_test_user(
-            cls.env, "acc_seller", groups="sales_team.group_sale_salesman"
-        )
-        cls.other = new_test_user(
-            cls.env, "acc_other", groups="sales_team.group_sale_salesman"
-        )
-        cls.manager = new_test_user(
-            cls.env, "acc_manager", groups="sales_team.group_sale_manager"
-        )
+        cls.seller = salesperson(cls.env, "acc_seller")
+        cls.other = salesperson(cls.env, "acc_other")
+        cls.manager = sales_manager(cls.env, "acc_manager")
         cls.portal = new_test_user(cls.env, "acc_portal", groups="base.group_portal")
         cls.rule = cls.env["crm.routing.rule"].create(
             {"name": "Visible", "user_ids": [(6, 0, cls.seller.ids)]}
@@ -205,9 +199,7 @@ class TestRoutingViews(TransactionCase):
     """Every window action of the addon and the inherited forms load."""
 
     def test_every_action_opens_its_views(self):
-        manager = new_test_user(
-            self.env, "views_manager", groups="sales_team.group_sale_manager"
-        )
+        manager = sales_manager(self.env, "views_manager")
         data = self.env["ir.model.data"].search(
             [
                 ("module", "=", "crm_lead_routing"),

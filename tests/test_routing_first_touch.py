@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import RoutingCase
+from .common import RoutingCase, sales_manager
 
 T0 = datetime(2026, 1, 13, 10, 0)
 
@@ -19,12 +19,7 @@ class TestRoutingFirstTouch(RoutingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env,
-            "routing_manager",
-            name="Mona Manager",
-            groups="sales_team.group_sale_manager",
-        )
+        cls.manager = sales_manager(cls.env, name="Mona Manager")
         cls.customer = cls.env["res.partner"].create(
             {"name": "Customer", "email": "buyer@prospect.example"}
         )
@@ -69,51 +64,50 @@ class TestRoutingFirstTouch(RoutingCase):
         self.assertTouchedAt(False)
 
     # ------------------------------------------------------------- messages
+    def post(self, body, user=None, minutes=0, subtype="mt_note", **vals):
+        """``user`` posts ``body`` on the lead ``minutes`` after its routing
+        (no user: as the mail gateway does)."""
+        lead = self.lead.with_user(user) if user else self.lead
+        vals.setdefault("message_type", "comment")
+        with freeze_time(T0 + timedelta(minutes=minutes)):
+            lead.message_post(body=body, subtype_xmlid=f"mail.{subtype}", **vals)
+
     def test_message_by_the_assignee(self):
-        with freeze_time(T0 + timedelta(minutes=5)):
-            self.lead.with_user(self.alice).message_post(
-                body="Hello, when can we talk?",
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                partner_ids=self.customer.ids,
-            )
+        self.post(
+            "Hello, when can we talk?",
+            self.alice,
+            minutes=5,
+            subtype="mt_comment",
+            partner_ids=self.customer.ids,
+        )
         self.assertTouchedAt(T0 + timedelta(minutes=5))
 
     def test_note_by_the_assignee_counts(self):
-        with freeze_time(T0 + timedelta(minutes=5)):
-            self.lead.with_user(self.alice).message_post(
-                body="Left a voicemail",
-                message_type="comment",
-                subtype_xmlid="mail.mt_note",
-            )
+        self.post("Left a voicemail", self.alice, minutes=5)
         self.assertTouchedAt(T0 + timedelta(minutes=5))
 
     def test_notes_by_others_never_count(self):
         for user in (self.manager, self.env.user):
-            self.lead.with_user(user).message_post(
-                body="Alice, please call them",
-                message_type="comment",
-                subtype_xmlid="mail.mt_note",
-            )
+            self.post("Alice, please call them", user, minutes=5)
         self.assertTouchedAt(False)
 
     def test_incoming_email_from_the_customer_does_not_count(self):
-        self.lead.message_post(
-            body="Any news?",
+        self.post(
+            "Any news?",
             message_type="email",
             author_id=self.customer.id,
-            subtype_xmlid="mail.mt_comment",
+            subtype="mt_comment",
         )
         self.assertTouchedAt(False)
 
     def test_email_from_the_assignee_counts(self):
-        with freeze_time(T0 + timedelta(minutes=7)):
-            self.lead.message_post(
-                body="Reply sent from Alice's mailbox",
-                message_type="email",
-                author_id=self.alice.partner_id.id,
-                subtype_xmlid="mail.mt_comment",
-            )
+        self.post(
+            "Reply sent from Alice's mailbox",
+            minutes=7,
+            message_type="email",
+            author_id=self.alice.partner_id.id,
+            subtype="mt_comment",
+        )
         self.assertTouchedAt(T0 + timedelta(minutes=7))
 
     # ------------------------------------------------------------- stage

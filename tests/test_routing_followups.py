@@ -11,17 +11,24 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .common import RoutingCase, working_hours
+from .common import (
+    RoutingCase,
+    SweepMixin,
+    backdate,
+    sales_manager,
+    salesperson,
+    working_hours,
+)
 
 T0 = datetime(2026, 11, 24, 10, 0)
 LATE = T0 + timedelta(minutes=45)
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
-class TestRoutingTakenLeadsStayTaken(RoutingCase):
+class TestRoutingTakenLeadsStayTaken(SweepMixin, RoutingCase):
     """A lead taken from someone who let it go cold never comes back to them
     by routing, until a manager gives it back by hand."""
 
@@ -33,18 +40,21 @@ class TestRoutingTakenLeadsStayTaken(RoutingCase):
             fallback="queue",
             notify_assignee=True,
         )
-        self.manager = new_test_user(
-            self.env, "routing_fu_manager", groups="sales_team.group_sale_manager"
-        )
+        self.manager = sales_manager(self.env, "routing_fu_manager")
         self.team.user_id = self.manager
 
+    def taken_from_alice(self):
+        """A lead routed to Alice, then taken from her (she let it go cold)."""
+        lead = self.create_at(T0)
+        self.assertEqual(lead.user_id, self.alice)
+        self.sweep(LATE)
+        return lead
+
     def test_the_queue_does_not_hand_the_lead_back_to_who_let_it_go_cold(self):
-        with freeze_time(T0):
-            lead = self.create_leads(1)
+        lead = self.create_at(T0)
         self.assertEqual(lead.user_id, self.alice)
         self.bob.routing_available = False
-        with freeze_time(LATE):
-            self.env["crm.routing.sweeper"]._sweep_overdue()
+        self.sweep(LATE)
         self.assertEqual(lead.routing_state, "queued")
         with freeze_time(LATE + timedelta(seconds=1)):
             self.env["crm.routing.sweeper"]._drain_queue()
@@ -57,23 +67,16 @@ class TestRoutingTakenLeadsStayTaken(RoutingCase):
         self.assertEqual(lead.user_id, self.bob)
 
     def test_route_now_leaves_out_who_let_it_go_cold(self):
-        with freeze_time(T0):
-            lead = self.create_leads(1)
-        with freeze_time(LATE):
-            self.env["crm.routing.sweeper"]._sweep_overdue()
+        lead = self.taken_from_alice()
         self.assertEqual(lead.user_id, self.bob)
         for _round in range(3):
             lead.with_user(self.manager).action_route()
             self.assertEqual(lead.user_id, self.bob)
 
     def test_when_everyone_already_had_it_it_is_escalated(self):
-        with freeze_time(T0):
-            lead = self.create_leads(1)
-        with freeze_time(LATE):
-            self.env["crm.routing.sweeper"]._sweep_overdue()
+        lead = self.taken_from_alice()
         self.assertEqual(lead.user_id, self.bob)
-        with freeze_time(LATE + timedelta(minutes=45)):
-            self.env["crm.routing.sweeper"]._sweep_overdue()
+        self.sweep(LATE + timedelta(minutes=45))
         self.assertEqual(lead.routing_state, "escalated")
         self.assertIn(
             "everyone in its pool who could take it already had it",
@@ -90,10 +93,7 @@ class TestRoutingTakenLeadsStayTaken(RoutingCase):
         )
 
     def test_a_manager_giving_it_back_by_hand_lifts_the_exclusion(self):
-        with freeze_time(T0):
-            lead = self.create_leads(1)
-        with freeze_time(LATE):
-            self.env["crm.routing.sweeper"]._sweep_overdue()
+        lead = self.taken_from_alice()
         lead.with_user(self.manager).user_id = self.alice
         manual = lead.routing_log_ids.filtered(lambda log: log.event == "manual")
         self.assertEqual(manual.previous_user_id, self.bob)
@@ -103,13 +103,11 @@ class TestRoutingTakenLeadsStayTaken(RoutingCase):
         self.assertEqual(lead.user_id, self.alice)
 
     def test_the_previous_owner_s_to_do_goes_with_the_lead(self):
-        with freeze_time(T0):
-            lead = self.create_leads(1)
+        lead = self.create_at(T0)
         Activity = self.env["mail.activity"]
         domain = [("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)]
         self.assertEqual(Activity.search(domain).user_id, self.alice)
-        with freeze_time(LATE):
-            self.env["crm.routing.sweeper"]._sweep_overdue()
+        self.sweep(LATE)
         todos = Activity.search(domain)
         self.assertEqual(len(todos), 1)
         self.assertEqual(todos.user_id, self.bob)
@@ -126,9 +124,7 @@ class TestRoutingRouteNowTellsTheTruth(RoutingCase):
             sla_minutes=10,
             fallback="queue",
         )
-        self.manager = new_test_user(
-            self.env, "routing_fu_router", groups="sales_team.group_sale_manager"
-        )
+        self.manager = sales_manager(self.env, "routing_fu_router")
 
     def test_the_dry_run_counts_every_change_it_will_write(self):
         with freeze_time(T0):
@@ -204,9 +200,7 @@ class TestRoutingRulesWaitForTheirManager(RoutingCase):
 class TestRoutingExplanationsAndFigures(RoutingCase):
     def setUp(self):
         super().setUp()
-        self.manager = new_test_user(
-            self.env, "routing_fu_reader", groups="sales_team.group_sale_manager"
-        )
+        self.manager = sales_manager(self.env, "routing_fu_reader")
 
     def test_test_a_lead_names_who_a_rule_found_not_eligible_and_why(self):
         first = self.make_rule("VIP", sequence=1, user_ids=[(6, 0, self.alice.ids)])
@@ -287,9 +281,7 @@ class TestRoutingExplanationsAndFigures(RoutingCase):
 
     def test_people_routing_cannot_choose_are_not_ranked(self):
         self.make_rule()
-        outsider = new_test_user(
-            self.env, "routing_fu_outsider", groups="sales_team.group_sale_salesman"
-        )
+        outsider = salesperson(self.env, "routing_fu_outsider")
         self.env["crm.routing.scorer"]._recompute()
         self.assertEqual(outsider.routing_tier, "unranked")
         self.assertNotEqual(self.alice.routing_tier, "unranked")
@@ -300,12 +292,8 @@ class TestRoutingExplanationsAndFigures(RoutingCase):
         sunday = datetime(2026, 11, 22, 10, 0)
         with freeze_time(sunday):
             lead = self.create_leads(1)
-        self.env.flush_all()
         # The test transaction's clock does not move: date the creation.
-        self.env.cr.execute(
-            "UPDATE crm_lead SET create_date = %s WHERE id = %s", [sunday, lead.id]
-        )
-        self.env.invalidate_all()
+        backdate(lead, sunday)
         with freeze_time(sunday + timedelta(minutes=18)):
             lead.with_user(self.alice).action_routing_mark_contacted()
         self.assertEqual(

@@ -7,9 +7,9 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.addons.mail.tools.discuss import Store
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import RoutingCase
+from .common import RoutingCase, sales_manager
 
 NOW = "2026-11-20 10:00:00"
 
@@ -176,9 +176,7 @@ class TestRoutingScores(RoutingCase):
         self.assertEqual(first.team_id, self.team)
 
     def test_manager_recomputes_from_the_leaderboard(self):
-        manager = new_test_user(
-            self.env, "routing_manager", groups="sales_team.group_sale_manager"
-        )
+        manager = sales_manager(self.env, "routing_manager")
         action = (
             self.env["res.users"].with_user(manager).action_routing_recompute_scores()
         )
@@ -225,9 +223,7 @@ class TestRoutingScoreVisibility(RoutingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env, "routing_score_manager", groups="sales_team.group_sale_manager"
-        )
+        cls.manager = sales_manager(cls.env, "routing_score_manager")
         cls.make_rule()
         cls.env["crm.routing.scorer"]._recompute()
 

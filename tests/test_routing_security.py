@@ -7,10 +7,10 @@ ORM as JSON-RPC and XML-RPC reach it."""
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import RoutingCase
+from .common import RoutingCase, sales_manager, salesperson
 
 # Filters that would run code if they were evaluated; ``%(group)s`` is the
 # id of the Settings administrators group, ``%(partner)s`` a partner whose
@@ -34,12 +34,7 @@ class TestRoutingFiltersAreData(RoutingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env,
-            "routing_sec_manager",
-            name="Mona Manager",
-            groups="sales_team.group_sale_manager",
-        )
+        cls.manager = sales_manager(cls.env, "routing_sec_manager", name="Mona Manager")
         cls.system = cls.env.ref("base.group_system")
         cls.victim = cls.env["res.partner"].create({"name": "Untouched"})
         cls.payloads = {
@@ -181,12 +176,7 @@ class TestRoutingSavedLeadShowsNoMore(RoutingCase):
                 }
             )
         )
-        cls.seller = new_test_user(
-            cls.env,
-            "routing_sec_seller",
-            name="Sam Seller",
-            groups="sales_team.group_sale_salesman",
-        )
+        cls.seller = salesperson(cls.env, "routing_sec_seller", name="Sam Seller")
         cls.env["crm.team.member"].create(
             {"crm_team_id": cls.team.id, "user_id": cls.seller.id}
         )
@@ -332,20 +322,14 @@ class TestRoutingProfilesBelongToTheirCompany(RoutingCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company_b = cls.env["res.company"].create({"name": "Rival Inc"})
-        cls.manager_b = new_test_user(
+        cls.manager_b = sales_manager(
             cls.env,
             "routing_sec_manager_b",
             name="Boris Rival",
-            groups="sales_team.group_sale_manager",
             company_id=cls.company_b.id,
             company_ids=[(6, 0, cls.company_b.ids)],
         )
-        cls.manager_a = new_test_user(
-            cls.env,
-            "routing_sec_manager_a",
-            name="Ada Ours",
-            groups="sales_team.group_sale_manager",
-        )
+        cls.manager_a = sales_manager(cls.env, "routing_sec_manager_a", name="Ada Ours")
         cls.skill = cls.env["crm.routing.skill"].create({"name": "Spanish"})
 
     def test_another_company_s_manager_cannot_change_our_salespeople(self):
@@ -407,9 +391,7 @@ class TestRoutingFieldsSalespeopleCannotForge(RoutingCase):
         self.assertEqual(set(leads.mapped("routing_state")), {"assigned"})
 
     def test_route_now_counts_what_it_wrote(self):
-        manager = new_test_user(
-            self.env, "routing_sec_router", groups="sales_team.group_sale_manager"
-        )
+        manager = sales_manager(self.env, "routing_sec_router")
         leads = self.create_leads(3)
         self.env["crm.routing.rule"].search([]).write({"fallback": "queue"})
         self.sales.write({"routing_available": False})
@@ -524,9 +506,7 @@ class TestRoutingManagersLowRisks(RoutingCase):
         own = self.make_rule("Ours")
         shared = self.make_rule("Everyone's", company_id=False)
         draft = self.make_rule("Draft", active=False)
-        manager = new_test_user(
-            self.env, "routing_sec_no_mail", groups="sales_team.group_sale_manager"
-        )
+        manager = sales_manager(self.env, "routing_sec_no_mail")
         manager.partner_id.email = False
         simulation = self.env["crm.routing.simulation"].create(
             {"rule_ids": [(6, 0, draft.ids)]}

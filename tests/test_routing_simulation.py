@@ -14,11 +14,11 @@ from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
 from odoo.sql_db import Cursor
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 from odoo.tools import SQL
 
 from ..routing import fairness, strategies
-from .common import RoutingCase
+from .common import RoutingCase, backdate, sales_manager
 
 NOW = datetime(2026, 3, 4, 10, 0)
 # What a preview or a replay must never change.
@@ -44,12 +44,7 @@ class TestRoutingSimulation(RoutingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env,
-            "routing_sim_manager",
-            name="Sam Manager",
-            groups="sales_team.group_sale_manager",
-        )
+        cls.manager = sales_manager(cls.env, "routing_sim_manager", name="Sam Manager")
         cls.Simulation = cls.env["crm.routing.simulation"].with_user(cls.manager)
 
     # ---------------------------------------------------------------- helpers
@@ -190,12 +185,8 @@ class TestRoutingSimulation(RoutingCase):
             at = NOW + timedelta(hours=5 * i)
             with freeze_time(at):
                 lead = self.create_leads(1, expected_revenue=2000 * (i % 3))
-            self.env.flush_all()
-            self.cr.execute(
-                "UPDATE crm_lead SET create_date = %s WHERE id = %s", [at, lead.id]
-            )
+            backdate(lead, at)
             leads |= lead
-        self.env.invalidate_all()
         self.assertTrue(all(leads.mapped("user_id")))
         sim = self.simulation(leads, self.Rule.search([]), availability="at_creation")
         sim.action_run()

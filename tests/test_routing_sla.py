@@ -8,28 +8,14 @@ from freezegun import freeze_time
 from odoo.addons.crm_lead_routing.models.crm_routing_dispatcher import (
     CrmRoutingDispatcher,
 )
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import RoutingCase, working_hours
+from .common import RoutingCase, SweepMixin, sales_manager, working_hours
 
 # Tuesday 13 January 2026, 18:55 in Brussels (UTC+1 in winter)
 TUESDAY_1855 = datetime(2026, 1, 13, 17, 55)
 FRIDAY_1855 = datetime(2026, 1, 16, 17, 55)
-
-
-class SweepMixin:
-    def sweep(self, at):
-        with freeze_time(at):
-            return self.env["crm.routing.sweeper"]._sweep_overdue()
-
-    def create_at(self, at, count=1, **vals):
-        with freeze_time(at):
-            return self.create_leads(count, **vals)
-
-    def logs(self, lead, event=None):
-        logs = lead.routing_log_ids.sorted("id")
-        return logs.filtered(lambda log: log.event == event) if event else logs
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
@@ -39,12 +25,8 @@ class TestRoutingSla(SweepMixin, RoutingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env,
-            "routing_manager",
-            name="Mona Manager",
-            groups="sales_team.group_sale_manager",
-            email="mona@example.com",
+        cls.manager = sales_manager(
+            cls.env, name="Mona Manager", email="mona@example.com"
         )
         cls.team.user_id = cls.manager
 
@@ -69,33 +51,32 @@ class TestRoutingSla(SweepMixin, RoutingCase):
         lead = self.create_at(FRIDAY_1855)
         self.assertEqual(lead.routing_deadline, datetime(2026, 1, 19, 8, 25))
 
-    def test_deadline_skips_time_off(self):
-        _calendar, resources = working_hours(self.env, self.alice)
+    def deadline_with_wednesday_off(self, whose):
+        """The deadline of a lead routed on Tuesday at 18:55 when Wednesday
+        is off: Alice's time off (``whose='resource'``) or a holiday on her
+        calendar (``whose='calendar'``)."""
+        calendar, resources = working_hours(self.env, self.alice)
+        off = resources if whose == "resource" else calendar
         self.env["resource.calendar.leaves"].create(
             {
-                "name": "Alice off on Wednesday",
-                "resource_id": resources.id,
+                "name": f"Wednesday off ({whose})",
+                f"{whose}_id": off.id,
                 "date_from": datetime(2026, 1, 13, 23, 0),
                 "date_to": datetime(2026, 1, 14, 23, 0),
             }
         )
         self.business_rule()
-        lead = self.create_at(TUESDAY_1855)
-        self.assertEqual(lead.routing_deadline, datetime(2026, 1, 15, 8, 25))
+        return self.create_at(TUESDAY_1855).routing_deadline
+
+    def test_deadline_skips_time_off(self):
+        self.assertEqual(
+            self.deadline_with_wednesday_off("resource"), datetime(2026, 1, 15, 8, 25)
+        )
 
     def test_company_holiday_on_the_calendar_counts_too(self):
-        calendar, _resources = working_hours(self.env, self.alice)
-        self.env["resource.calendar.leaves"].create(
-            {
-                "name": "Public holiday",
-                "calendar_id": calendar.id,
-                "date_from": datetime(2026, 1, 13, 23, 0),
-                "date_to": datetime(2026, 1, 14, 23, 0),
-            }
+        self.assertEqual(
+            self.deadline_with_wednesday_off("calendar"), datetime(2026, 1, 15, 8, 25)
         )
-        self.business_rule()
-        lead = self.create_at(TUESDAY_1855)
-        self.assertEqual(lead.routing_deadline, datetime(2026, 1, 15, 8, 25))
 
     def test_off_hours_reassign_keeps_a_wall_clock_deadline(self):
         """The assignee leaves before the deadline: someone on shift gets it."""
@@ -248,12 +229,7 @@ class TestRoutingSla(SweepMixin, RoutingCase):
         self.assertEqual(self.sweep(t0 + timedelta(hours=5)), 0)
 
     def test_escalates_to_the_rule_manager_first(self):
-        boss = new_test_user(
-            self.env,
-            "routing_boss",
-            name="Boss",
-            groups="sales_team.group_sale_manager",
-        )
+        boss = sales_manager(self.env, "routing_boss", name="Boss")
         self.sla_rule(max_reassignments=0, manager_id=boss.id)
         t0 = datetime(2026, 1, 13, 10, 0)
         lead = self.create_at(t0, team_id=self.team.id)

@@ -9,6 +9,18 @@ from .common import RoutingCase
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
 class TestRoutingStrategies(RoutingCase):
+    def seed(self, user, count, **vals):
+        """``count`` leads routed to ``user`` by a rule of their own, before
+        the rule under test (which only the other leads reach)."""
+        self.make_rule(
+            name="Seed",
+            strategy="fixed_user",
+            fixed_user_id=user.id,
+            sequence=1,
+            lead_domain="[('name', '=like', 'seed%')]",
+        )
+        return self.create_leads(count, name="seed", **vals)
+
     def test_round_robin_rotates_in_pool_order(self):
         self.make_rule(user_ids=[(6, 0, (self.alice | self.bob | self.carol).ids)])
         leads = self.create_leads(6)
@@ -55,14 +67,7 @@ class TestRoutingStrategies(RoutingCase):
     def test_load_balanced_counts_open_leads_capped_or_not(self):
         """Load is one thing for everyone: open leads. A cap is a limit, not a
         weight; the explanation gives the count."""
-        self.make_rule(
-            name="Seed",
-            strategy="fixed_user",
-            fixed_user_id=self.alice.id,
-            sequence=1,
-            lead_domain="[('name', '=like', 'seed%')]",
-        )
-        self.create_leads(3, name="seed")  # Alice now has 3 open leads
+        self.seed(self.alice, 3)  # Alice now has 3 open leads
         self.alice.routing_max_open_leads = 30
         self.bob.routing_max_open_leads = 0
         self.make_rule(
@@ -109,14 +114,7 @@ class TestRoutingStrategies(RoutingCase):
         self.assertIn("Carol", lead.routing_log_ids.reason)
 
     def test_continuity_follows_the_email_domain_of_earlier_leads(self):
-        self.make_rule(
-            name="Seed",
-            strategy="fixed_user",
-            fixed_user_id=self.dave.id,
-            sequence=1,
-            lead_domain="[('name', '=', 'first')]",
-        )
-        self.create_leads(1, name="first", email_from="ann@globex.example")
+        self.seed(self.dave, 1, email_from="ann@globex.example")
         self.make_rule(strategy="continuity", sequence=2)
         lead = self.create_leads(1, name="second", email_from="bob@globex.example")
         self.assertEqual(lead.user_id, self.dave)

@@ -1,8 +1,6 @@
 # Copyright 2026 crm_lead_routing contributors
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
-import threading
-
-from odoo import SUPERUSER_ID, api, fields
+from odoo import SUPERUSER_ID, api
 from odoo.tests import tagged
 
 from .common import CommittedSweepCase
@@ -32,20 +30,10 @@ class TestRoutingSweepConcurrency(CommittedSweepCase):
             outcome.append(done)
 
     def test_a_second_sweep_skips_the_leads_the_first_one_holds(self):
-        swept, hold = threading.Event(), threading.Event()
         first, second = [], []
-        t1 = threading.Thread(target=self.sweep, args=(first, swept, hold))
-        t1.start()
-        try:
-            self.assertTrue(swept.wait(30), "the first sweep did not finish")
-            # t1 holds the row locks of every lead it reassigned
-            t2 = threading.Thread(target=self.sweep, args=(second,))
-            t2.start()
-            t2.join(30)
-            self.assertFalse(t2.is_alive(), "the second sweep waited for the locks")
-        finally:
-            hold.set()
-            t1.join(30)
+        # The first sweep holds the row locks of every lead it reassigned.
+        with self.held_open(self.sweep, first, what="the first sweep"):
+            self.without_waiting(self.sweep, second, what="the second sweep")
         self.assertGreaterEqual(first[0], 4)
         self.assertEqual(second, [0], "the locked leads were skipped, not redone")
 
@@ -53,14 +41,4 @@ class TestRoutingSweepConcurrency(CommittedSweepCase):
         third = []
         self.sweep(third)
         self.assertEqual(third, [0])
-
-        with self.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            for lead in env["crm.lead"].browse(self.leads):
-                reassigns = lead.routing_log_ids.filtered(
-                    lambda log: log.event == "reassign"
-                )
-                self.assertEqual(len(reassigns), 1, lead.name)
-                self.assertEqual(lead.routing_reassign_count, 1)
-                self.assertNotEqual(lead.user_id.id, self.users[0])
-                self.assertGreater(lead.routing_deadline, fields.Datetime.now())
+        self.assertEachReassignedOnce()

@@ -1,6 +1,5 @@
 # Copyright 2026 crm_lead_routing contributors
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
-import threading
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields
@@ -29,17 +28,13 @@ class TestRoutingTakeConcurrency(CommittedCase):
                 env, "Taker", self.PREFIX, ("Ann", "Ben", "Cid")
             )
             self.users = dict(zip(("ann", "ben", "cid"), users.ids, strict=True))
-            rule = env["crm.routing.rule"].create(
-                {
-                    "name": "Pulled",
-                    "sequence": -1000,
-                    "delivery": "pull",
-                    "strategy": "round_robin",
-                    "user_ids": [(6, 0, users.ids)],
-                    "notify_assignee": False,
-                    "respect_working_hours": False,
-                    "lead_domain": f"[('name', '=like', '{self.PREFIX}%')]",
-                }
+            rule = self.create_rule(
+                env,
+                "Pulled",
+                self.PREFIX,
+                delivery="pull",
+                strategy="round_robin",
+                user_ids=[(6, 0, users.ids)],
             )
             self.rule = rule.id
             company = env.company
@@ -60,15 +55,7 @@ class TestRoutingTakeConcurrency(CommittedCase):
                 )
             self.leads = leads.ids
             cr.commit()  # pylint: disable=invalid-commit
-        self.addCleanup(self.cleanup)
-
-    def cleanup(self):
-        with self.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["crm.lead"].with_context(active_test=False).browse(self.leads).unlink()
-            env["crm.routing.rule"].browse(self.rule).unlink()
-            env["res.users"].browse(list(self.users.values())).unlink()
-            cr.commit()  # pylint: disable=invalid-commit
+        self.clean_up_after(self.rule, list(self.users.values()), self.leads)
 
     def take(self, who, outcome, taken=None, hold=None):
         """``who`` clicks Take My Next Lead in a request of their own; with
@@ -99,21 +86,11 @@ class TestRoutingTakeConcurrency(CommittedCase):
             return [(lead.user_id.id, lead.routing_state) for lead in leads]
 
     def test_two_salespeople_taking_at_once_get_different_leads(self):
-        taken, hold = threading.Event(), threading.Event()
         ann, ben = [], []
-        t1 = threading.Thread(target=self.take, args=("ann", ann, taken, hold))
-        t1.start()
-        try:
-            self.assertTrue(taken.wait(30), "Ann's take did not finish")
+        with self.held_open(self.take, "ann", ann, what="Ann's take"):
             self.assertEqual(ann, [], "Ann's request is still open")
             # Ann's lead is not committed yet: Ben still gets the other one.
-            t2 = threading.Thread(target=self.take, args=("ben", ben))
-            t2.start()
-            t2.join(30)
-            self.assertFalse(t2.is_alive(), "Ben waited for Ann's request")
-        finally:
-            hold.set()
-            t1.join(30)
+            self.without_waiting(self.take, "ben", ben, what="Ben's take")
         self.assertEqual(ann, [self.leads[0]], "the oldest one")
         self.assertEqual(ben, [self.leads[1]], "never Ann's")
         self.assertEqual(
@@ -130,19 +107,9 @@ class TestRoutingTakeConcurrency(CommittedCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["crm.lead"].browse(self.leads[1]).action_archive()
             cr.commit()  # pylint: disable=invalid-commit
-        taken, hold = threading.Event(), threading.Event()
         ann, ben = [], []
-        t1 = threading.Thread(target=self.take, args=("ann", ann, taken, hold))
-        t1.start()
-        try:
-            self.assertTrue(taken.wait(30), "Ann's take did not finish")
-            t2 = threading.Thread(target=self.take, args=("ben", ben))
-            t2.start()
-            t2.join(30)
-            self.assertFalse(t2.is_alive(), "Ben waited for Ann's request")
-        finally:
-            hold.set()
-            t1.join(30)
+        with self.held_open(self.take, "ann", ann, what="Ann's take"):
+            self.without_waiting(self.take, "ben", ben, what="Ben's take")
         self.assertEqual(ann, [self.leads[0]])
         self.assertEqual(ben, ["No lead is waiting in the queues you take from."])
         self.assertEqual(self.owners()[0], (self.users["ann"], "assigned"))

@@ -7,9 +7,9 @@ from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
-from .common import RoutingCase
+from .common import RoutingCase, sales_manager
 
 # A Friday, midnight UTC: a target from 22 August to today covers exactly the
 # scorecard's 90-day window ending now (everyone here works in UTC).
@@ -43,12 +43,8 @@ class TargetCase(RoutingCase):
         cls.env.invalidate_all()
         cls.Target = cls.env["crm.routing.target"]
         cls.Target.search([]).unlink()  # the demo's would add columns and rows
-        cls.manager = new_test_user(
-            cls.env,
-            "routing_target_manager",
-            name="Tara Manager",
-            groups="sales_team.group_sale_manager",
-            tz="UTC",
+        cls.manager = sales_manager(
+            cls.env, "routing_target_manager", name="Tara Manager", tz="UTC"
         )
 
     def activity_done(self, user, lead, at):

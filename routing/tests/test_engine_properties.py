@@ -4,15 +4,13 @@ from collections import Counter
 
 from hypothesis import given
 from hypothesis import strategies as st
+from scenarios import candidate, draw_pool, draw_rules
 
-from routing import strategies
 from routing.engine import route_batch
 from routing.facts import Candidate, Lead, Rule
 
-candidate = st.builds(
-    Candidate,
-    id=st.integers(1, 8),
-    company_ids=st.just(frozenset({1})),
+salespeople = candidate(
+    8,
     active=st.booleans(),
     available=st.booleans(),
     working_now=st.booleans(),
@@ -23,30 +21,20 @@ candidate = st.builds(
     max_open=st.integers(0, 6),
     max_daily=st.integers(0, 6),
 )
+skill_ids = st.sets(st.integers(1, 3), max_size=1).map(frozenset)
 
 
 @st.composite
 def scenario(draw):
-    cands = {c.id: c for c in draw(st.lists(candidate, min_size=1, max_size=8))}
-    ids = sorted(cands)
-    rules = [
-        Rule(
-            10 + i,
-            i,
-            draw(st.sampled_from(strategies.codes())),
-            tuple(draw(st.permutations(ids))),
-            fixed_user_id=draw(st.sampled_from(ids)),
-            required_skill_ids=frozenset(draw(st.sets(st.integers(1, 3), max_size=1))),
-            fallback=draw(st.sampled_from(("next_rule", "queue"))),
-            fairness_floor=draw(st.floats(0, 100)),
-        )
-        for i in range(draw(st.integers(1, 3)))
-    ]
+    cands, ids = draw_pool(draw, salespeople, 8)
+    rules = draw_rules(
+        draw, ids, required_skill_ids=skill_ids, fairness_floor=st.floats(0, 100)
+    )
     leads = [
         Lead(
             n,
             1,
-            skill_ids=frozenset(draw(st.sets(st.integers(1, 3), max_size=1))),
+            skill_ids=draw(skill_ids),
             rule_ids=tuple(r.id for r in rules),
             account_owner_ids=tuple(draw(st.lists(st.sampled_from(ids), max_size=2))),
         )

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scenarios import candidate, draw_pool, draw_rules
 
-from routing import fairness, strategies
+from routing import fairness
 from routing.engine import route_batch
 from routing.facts import Candidate, Lead, Rule
 from routing.replay import replay, rule_targets, summarise
@@ -134,10 +135,8 @@ def test_weighted_rule_targets_follow_scores_others_are_equal():
 
 # ---------------------------------------------------------------- replay
 
-candidate = st.builds(
-    Candidate,
-    id=st.integers(1, 6),
-    company_ids=st.just(frozenset({1})),
+salespeople = candidate(
+    6,
     available=st.booleans(),
     score=st.floats(0, 100),
     open_leads=st.integers(0, 4),
@@ -148,20 +147,8 @@ candidate = st.builds(
 
 @st.composite
 def history(draw):
-    cands = {c.id: c for c in draw(st.lists(candidate, min_size=1, max_size=6))}
-    ids = sorted(cands)
-    rules = [
-        Rule(
-            10 + i,
-            i,
-            draw(st.sampled_from(strategies.codes())),
-            tuple(draw(st.permutations(ids))),
-            fixed_user_id=draw(st.sampled_from(ids)),
-            fallback=draw(st.sampled_from(("next_rule", "queue"))),
-            respect_working_hours=False,
-        )
-        for i in range(draw(st.integers(1, 3)))
-    ]
+    cands, ids = draw_pool(draw, salespeople, 6)
+    rules = draw_rules(draw, ids, respect_working_hours=st.just(False))
     n = draw(st.integers(1, 40))
     gaps = draw(st.lists(st.integers(1, 60 * 14), min_size=n, max_size=n))
     times, now = [], START
