@@ -21,7 +21,7 @@ import resource
 import sys
 import threading
 
-from benchlib import bench_cursor, measured, parse_args, superuser_env
+from benchlib import bench_cursor, measured, parse_args, superuser_env, verdict
 from odoo_bench import lead_values, setup
 
 from odoo import fields
@@ -128,9 +128,7 @@ def main():
         failed.append(f"replay took {seconds:.2f} s > {TARGET_SECONDS:.0f} s")
     if grown > TARGET_MB:
         failed.append(f"replay grew the process by {grown:.0f} MB > {TARGET_MB:.0f}")
-    for msg in failed:
-        print(f"TARGET MISSED: {msg}")
-    return 1 if failed and not args.no_check else 0
+    return verdict(failed, args)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import statistics
 import sys
 import time
 
-from benchlib import open_registry, parse_args, superuser_env, vacuum
+from benchlib import open_registry, parse_args, superuser_env, vacuum, verdict
 from odoo_bench import setup
 
 TARGET_SHARE, TARGET_LOCK_MS = 0.25, 5.0
@@ -175,9 +175,7 @@ def main():
                 f"with {history:,} earlier leads the lock is held {med:.2f} ms "
                 f"(median, > {TARGET_LOCK_MS} ms)"
             )
-    for msg in failed:
-        print(f"TARGET MISSED: {msg}")
-    return 1 if failed and not args.no_check else 0
+    return verdict(failed, args)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from benchlib import (
     measured,
     parse_args,
     superuser_env,
+    verdict,
 )
 
 from odoo import fields
@@ -203,9 +204,7 @@ def main():
         failed.append(f"sweep took {seconds:.2f} s > {TARGET_SECONDS} s")
     if reassigned != args.overdue or left:
         failed.append(f"{args.overdue - reassigned} overdue leads not reassigned")
-    for msg in failed:
-        print(f"TARGET MISSED: {msg}")
-    return 1 if failed and not args.no_check else 0
+    return verdict(failed, args)
 
 
 if __name__ == "__main__":

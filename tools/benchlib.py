@@ -15,6 +15,14 @@ from types import SimpleNamespace
 # import this module for its printing helpers and need neither.
 
 
+def verdict(missed, args):
+    """Print each target ``missed`` and return the benchmark's exit code: 1
+    when one was missed, unless the run said ``--no-check``."""
+    for msg in missed:
+        print(f"TARGET MISSED: {msg}")
+    return 1 if missed and not args.no_check else 0
+
+
 def parse_args(doc, flags=(), **defaults):
     """--db, --addons-path, --no-check, one ``--name N`` per default and one
     ``--flag`` (store true) per name of ``flags``."""

@@ -40,6 +40,7 @@ from benchlib import (
     measured,
     parse_args,
     superuser_env,
+    verdict,
 )
 
 TARGET_SHARE, TARGET_QUERIES, TARGET_RATIO = 0.5, 3.0, 10.0
@@ -310,9 +311,7 @@ def main():
         failed.append(f"routing adds {routing_q:.3f} queries/lead > {TARGET_QUERIES}")
     if ratio < TARGET_RATIO:
         failed.append(f"only {ratio:.1f}x cheaper than Odoo's own (< {TARGET_RATIO}x)")
-    for msg in failed:
-        print(f"TARGET MISSED: {msg}")
-    return 1 if failed and not args.no_check else 0
+    return verdict(failed, args)
 
 
 if __name__ == "__main__":
