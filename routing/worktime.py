@@ -158,11 +158,17 @@ class WorkSchedule:
 def _add_working_minutes(schedule, start_utc, minutes):
     """Remembered: a batch gives each person many leads at the same moment
     with the same deadline, and a schedule is an immutable value."""
+    return _after_minutes(schedule.intervals(start_utc), start_utc, minutes)
+
+
+def _after_minutes(intervals, start_utc, minutes):
+    """The moment ``minutes`` of the time covered by ``intervals`` (sorted by
+    start) have passed since ``start_utc``. Overlapping intervals (a dated
+    line over the usual hours, two people at work at once) count once, as
+    Odoo's work intervals join them."""
     remaining = timedelta(minutes=minutes)
     cursor = start_utc
-    for begin, end in schedule.intervals(start_utc):
-        # Overlapping attendances (a dated line over the usual hours) count
-        # once, as Odoo's work intervals join them.
+    for begin, end in intervals:
         begin = max(begin, cursor)
         if end <= begin:
             continue
@@ -182,18 +188,8 @@ def add_working_minutes_any(schedules, start_utc, minutes):
     schedules = list(schedules)
     if not schedules or any(s.always_on for s in schedules):
         return start_utc + timedelta(minutes=minutes)
-    remaining = timedelta(minutes=minutes)
-    cursor = start_utc
     merged = heapq.merge(*(s.intervals(start_utc) for s in schedules))
-    for begin, end in merged:
-        begin = max(begin, cursor)
-        if end <= begin:
-            continue
-        if end - begin >= remaining:
-            return begin + remaining
-        remaining -= end - begin
-        cursor = end
-    raise ValueError(f"no working time in the next {MAX_DAYS} days")
+    return _after_minutes(merged, start_utc, minutes)
 
 
 # The last answer of ``is_working`` per schedule (by id): ``(schedule, from,
