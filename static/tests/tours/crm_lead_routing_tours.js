@@ -7,6 +7,59 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 const tours = registry.category("web_tour.tours");
 
+// A walk through many screens in ONE page load (tests/common.py,
+// ScreenWalkCase.walk): the test sets ``odoo.crmRoutingWalk`` to a list of
+// items before starting this tour. An item is
+//   {open: {action, view, res_id, title}}  opened by the web client's action
+//       service, as a menu or a link would, without reloading the page;
+//   {tour: name}  the steps of another tour of this file, run where we are;
+//   {trigger, run}  a tour step as given (a check, or a click).
+// A page reload loses the list: the walk then fails instead of starting over.
+function failOnErrorDialog() {
+    const dialog = document.querySelector(".o_error_dialog");
+    if (dialog) {
+        throw new Error(`the web client showed an error: ${dialog.innerText}`);
+    }
+}
+
+function openStep(open) {
+    return {
+        content: `Open ${open.title || open.action} (${open.view || "default view"})`,
+        // "body": may be run while a dialog of the previous screen is open.
+        trigger: "body",
+        async run() {
+            failOnErrorDialog();
+            const props = open.res_id ? { resId: open.res_id } : {};
+            await odoo.__WOWL_DEBUG__.root.env.services.action.doAction(open.action, {
+                clearBreadcrumbs: true,
+                viewType: open.view,
+                props,
+            });
+        },
+    };
+}
+
+tours.add("crm_lead_routing_walk", {
+    steps: () => {
+        const items = odoo.crmRoutingWalk;
+        if (!items) {
+            throw new Error("the screen walk lost its screens: the page was reloaded");
+        }
+        return [
+            ...items.flatMap((item) => {
+                if (item.open) {
+                    return [openStep(item.open)];
+                }
+                if (item.tour) {
+                    return tours.get(item.tour).steps();
+                }
+                return [item];
+            }),
+            { content: "No error dialog at the end", trigger: "body", run: failOnErrorDialog },
+        ];
+    },
+});
+
 const openRoutingTab = [
     { trigger: ".o_form_view .o_notebook a[name=routing]", run: "click" },
     { trigger: ".o_form_view div[name=routing_summary]:not(:empty)" },
@@ -129,6 +182,7 @@ tours.add("crm_lead_routing_new_experiment", {
         { trigger: ".o_form_view .o_field_widget[name=baseline] span:not(:empty)" },
         { trigger: ".o_form_view .o_field_widget[name=variant_strategy] select", run: "select \"weighted\"" },
         { trigger: ".o_form_button_save", run: "click" },
+        { trigger: ".o_form_saved" },
         { trigger: ".o_form_view .o_statusbar_status button[aria-checked=true]:contains('Draft')" },
     ],
 });
