@@ -12,7 +12,8 @@ const tours = registry.category("web_tour.tours");
 // items before starting this tour. An item is
 //   {open: {action, view, res_id, title}}  opened by the web client's action
 //       service, as a menu or a link would, without reloading the page;
-//   {tour: name}  the steps of another tour of this file, run where we are;
+//   {tour: name}  the steps of another tour of this file, run where we are
+//       (then its dialogs closed);
 //   {trigger, run}  a tour step as given (a check, or a click).
 // A page reload loses the list: the walk then fails instead of starting over.
 function failOnErrorDialog() {
@@ -21,6 +22,17 @@ function failOnErrorDialog() {
         throw new Error(`the web client showed an error: ${dialog.innerText}`);
     }
 }
+
+const closeDialogs = [
+    {
+        content: "Close the dialogs",
+        trigger: "body",
+        run() {
+            odoo.__WOWL_DEBUG__.root.env.services.dialog.closeAll();
+        },
+    },
+    { trigger: "body:not(:has(.modal))" },
+];
 
 function openStep(open) {
     return {
@@ -40,10 +52,23 @@ function openStep(open) {
 }
 
 tours.add("crm_lead_routing_walk", {
+    // Look again 100 ms after the page last changed (Odoo's default: 500 ms,
+    // paid at almost every step of a walk of a hundred and more).
+    checkDelay: 100,
     steps: () => {
         const items = odoo.crmRoutingWalk;
         if (!items) {
-            throw new Error("the screen walk lost its screens: the page was reloaded");
+            // Asked before the test gave the list (is the tour ready?), or
+            // after a reload lost it: the walk fails if it gets to run.
+            return [
+                {
+                    content: "The screen walk has its screens",
+                    trigger: "body",
+                    run() {
+                        throw new Error("the screen walk has no screens: was the page reloaded?");
+                    },
+                },
+            ];
         }
         return [
             ...items.flatMap((item) => {
@@ -51,7 +76,8 @@ tours.add("crm_lead_routing_walk", {
                     return [openStep(item.open)];
                 }
                 if (item.tour) {
-                    return tours.get(item.tour).steps();
+                    // A tour may end in a dialog: the next item starts without.
+                    return [...tours.get(item.tour).steps(), ...closeDialogs];
                 }
                 return [item];
             }),
