@@ -181,8 +181,12 @@ class CrmLead(models.Model):
             if not touch or not created or touch < created:
                 lead.routing_first_contact_wait = False
                 continue
-            clock = duration((touch - created).total_seconds() / 60)
-            if lead.routing_first_touch_work_minutes < 0.5:
+            clock_minutes = (touch - created).total_seconds() / 60
+            clock = duration(clock_minutes)
+            working = lead.routing_first_touch_work_minutes
+            # "All of it outside": not a contact made within seconds, in or
+            # out of working hours alike.
+            if working < 0.5 <= clock_minutes - working:
                 lead.routing_first_contact_wait = _(
                     "%(clock)s on the clock, all of it outside their working hours",
                     clock=clock,

@@ -1,5 +1,7 @@
 # Copyright 2026 crm_lead_routing contributors
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
+import re
 import threading
 from contextlib import contextmanager
 from datetime import timedelta
@@ -9,7 +11,13 @@ from freezegun import freeze_time
 from odoo import SUPERUSER_ID, api, fields
 from odoo.modules.registry import Registry
 from odoo.sql_db import db_connect
-from odoo.tests import BaseCase, TransactionCase, get_db_name, new_test_user
+from odoo.tests import (
+    BaseCase,
+    HttpCase,
+    TransactionCase,
+    get_db_name,
+    new_test_user,
+)
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
@@ -120,27 +128,97 @@ class RoutingCase(TransactionCase):
         return done, self.cr.sql_log_count - before
 
 
-# Passes once the web client shows ``target``; clicks ``click`` first if given.
-# Fails on an error dialog, on any console error, or after 20 seconds.
-WAIT_FOR_VIEW = """
-const target = %(target)s, click = %(click)s, started = Date.now();
-let clicked = !click;
-const timer = setInterval(() => {
-    if (document.querySelector('.o_error_dialog')) {
-        clearInterval(timer);
-        console.error('the web client showed an error dialog');
-    } else if (!clicked && document.querySelector(click)) {
-        document.querySelector(click).click();
-        clicked = true;
-    } else if (clicked && document.querySelector(target)) {
-        clearInterval(timer);
-        console.log('test successful');
-    } else if (Date.now() - started > 20000) {
-        clearInterval(timer);
-        console.error('the screen did not render: ' + target);
-    }
-}, 100);
-"""
+class ScreenWalkCase(HttpCase):
+    """Screens walked in Chromium as a user, all in ONE page load.
+
+    Loading the web client costs seconds; going from screen to screen inside
+    it costs a fraction of that. :meth:`walk` logs in once and runs the tour
+    ``crm_lead_routing_walk`` (static/tests/tours), which opens each screen by
+    the web client's action service, as a menu or a link does, checks what
+    the user sees there, and runs the other tours' steps where asked. It fails
+    on a step that does not happen, an error dialog or any console error, and
+    if the page reloads on the way.
+    """
+
+    def walk(self, user, items, start="/odoo"):
+        """Run ``items`` (made by :meth:`screen`, :meth:`tour_item`, or tour
+        steps as dicts) as ``user`` in one page, starting at ``start``."""
+        options = {"stepDelay": 0, "keepWatchBrowser": False, "debug": False,
+                   "startUrl": start}  # fmt: skip
+        code = (
+            f"odoo.crmRoutingWalk = {json.dumps(items)};"
+            f" odoo.startTour('crm_lead_routing_walk', {json.dumps(options)})"
+        )
+        try:
+            self.start_tour(
+                start, "crm_lead_routing_walk", login=user.login, code=code,
+                timeout=60 + 4 * len(items),
+            )  # fmt: skip
+        except AssertionError as exc:
+            # Odoo quotes the whole code (every item) first: keep the failure.
+            message = str(exc).replace(code, f"<walk of {len(items)} items>")
+            raise AssertionError(f"As {user.login}: {message}") from None
+
+    @staticmethod
+    def screen(action, view=None, res_id=None, title=None, expect=()):
+        """Items opening ``action`` (an xmlid) in ``view`` (on ``res_id`` for
+        a form), then waiting for the view, the breadcrumb's ``title`` and
+        each selector of ``expect``."""
+        items = [{"open": {"action": action, "view": view, "res_id": res_id,
+                           "title": title}}]  # fmt: skip
+        if view:
+            items.append({"trigger": f".o_action_manager .o_{view}_view"})
+        if title:
+            items.append({"trigger": f".o_last_breadcrumb_item{contains(title)}"})
+        items.extend({"trigger": selector} for selector in expect)
+        return items
+
+    @staticmethod
+    def tour_item(name):
+        """The steps of the tour ``name``, run where the walk is."""
+        return [{"tour": name}]
+
+    def action_screens(self, user, actions):
+        """Items opening each view of each window action of ``actions`` as
+        ``user``: titled with the action's name, a form on the first record
+        the user may read (skipped when there is none)."""
+        items = []
+        for action in actions:
+            if action._name != "ir.actions.act_window":
+                continue  # a server action (Take My Next Lead): its own tour
+            xmlid = action.get_external_id()[action.id]
+            for view_type in action.view_mode.split(","):
+                if view_type != "form":
+                    items += self.screen(xmlid, view_type, title=action.name)
+                    continue
+                record = (
+                    self.env[action.res_model]
+                    .with_user(user)
+                    .search(safe_domain(action.domain), limit=1)
+                )
+                if record:
+                    items += self.screen(
+                        xmlid, "form", record.id, title=record.display_name
+                    )
+        return items
+
+    def menu_actions(self, user):
+        """The actions behind the routing menus ``user`` sees (a list: window
+        and server actions)."""
+        menus = self.env["ir.ui.menu"].browse(
+            self.env["ir.model.data"]
+            .search([("module", "=", "crm_lead_routing"), ("model", "=", "ir.ui.menu")])
+            .mapped("res_id")
+        )
+        visible = menus.with_user(user)._visible_menu_ids()
+        return [menu.action for menu in menus if menu.id in visible and menu.action]
+
+
+def contains(text):
+    """A ``:contains`` pseudo-class matching ``text`` (up to a character the
+    selector parser would misread: a quote or a parenthesis)."""
+    safe = re.split(r"['\"()]", text, maxsplit=1)[0].strip()
+    return f":contains('{safe}')" if safe else ""
 
 
 def safe_domain(domain):

@@ -1,5 +1,6 @@
 # Copyright 2026 crm_lead_routing contributors
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
+from lxml import etree
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -206,23 +207,50 @@ class TestRoutingViews(TransactionCase):
                 ("model", "=", "ir.actions.act_window"),
             ]
         )
-        self.assertGreaterEqual(len(data), 4)
-        for action in self.env["ir.actions.act_window"].browse(data.mapped("res_id")):
+        actions = self.env["ir.actions.act_window"].browse(data.mapped("res_id"))
+        self.assertEqual(
+            sorted(actions.mapped("name")),
+            ["Background Jobs", "Capacity", "Capacity by Hour", "Leaderboard",
+             "Replayed Leads", "Routing Analysis", "Routing Experiments",
+             "Routing Fairness", "Routing Log", "Routing Rules", "Routing Skills",
+             "Salespeople", "Score History", "Target Progress", "Targets",
+             "Test a Lead", "What-if Replays"],
+        )  # fmt: skip
+        for action in actions:
             modes = [(False, mode) for mode in action.view_mode.split(",")]
             views = self.env[action.res_model].with_user(manager).get_views(modes)
             self.assertEqual(set(views["views"]), {m for _v, m in modes}, action.name)
 
-    def test_inherited_forms_load(self):
-        for model, mode, xmlid in (
-            ("crm.lead", "form", "crm.crm_lead_view_form"),
-            ("crm.lead", "search", "crm.view_crm_case_leads_filter"),
-            ("res.users", "form", "base.view_users_form"),
-            ("res.users", "form", "base.view_users_form_simple_modif"),
-            ("res.config.settings", "form", "crm.res_config_settings_view_form"),
-        ):
+    def test_inherited_forms_load_with_what_routing_adds(self):
+        for model, mode, xmlid, xpaths in (
+            ("crm.lead", "form", "crm.crm_lead_view_form",
+             ["//page[@name='routing'][@string='Routing']",
+              "//button[@name='action_routing_mark_contacted']",
+              # the clock above the sheet and in the tab
+              "//field[@name='routing_time_left']"]),
+            ("crm.lead", "search", "crm.view_crm_case_leads_filter",
+             ["//filter[@name='routing_queued'][@string='Queued']",
+              "//filter[@name='routing_overdue'][@string='Overdue']"]),
+            ("res.users", "form", "base.view_users_form",
+             ["//page[@name='lead_routing'][@string='Lead Routing']"]),
+            ("res.users", "form", "base.view_users_form_simple_modif",
+             ["//page[@name='lead_routing'][@string='Lead Routing']",
+              "//field[@name='routing_available']"]),
+            ("res.config.settings", "form", "crm.res_config_settings_view_form",
+             ["//block[@title='Lead Routing']",
+              "//field[@name='routing_auto_assign']"]),
+        ):  # fmt: skip
             view = self.env.ref(xmlid)
-            arch = self.env[model].get_views([(view.id, mode)])["views"][mode]["arch"]
-            self.assertIn("routing", arch)
+            arch = (
+                self.env[model]
+                .with_user(self.env.ref("base.user_admin"))
+                .get_views([(view.id, mode)])["views"][mode]["arch"]
+            )
+            tree = etree.fromstring(arch)
+            for xpath in xpaths:
+                with self.subTest(view=xmlid, xpath=xpath):
+                    expected = 2 if "routing_time_left" in xpath else 1
+                    self.assertEqual(len(tree.xpath(xpath)), expected)
 
     def test_settings_persist(self):
         settings = self.env["res.config.settings"].create(

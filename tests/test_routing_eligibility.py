@@ -167,7 +167,13 @@ class TestRoutingEligibility(RoutingCase):
         lead = self.create_leads(1)
         self.assertIn(lead.user_id, self.pair)
         self.assertEqual(lead.routing_state, "assigned")
-        self.assertTrue(self.last_log(lead).reason)
+        self.assertEqual(
+            self.last_log(lead).reason,
+            f"Assigned to {lead.user_id.name} by the rule “Catch all”: nobody in "
+            "its pool was available, so the one with the fewest open leads (0) got "
+            "it anyway. Not eligible: Alice: not accepting new leads; Bob: not "
+            "accepting new leads.",
+        )
 
     def test_no_matching_rule_leaves_the_lead_unroutable(self):
         self.rule.lead_domain = "[('expected_revenue', '>', 1000000)]"
@@ -178,9 +184,20 @@ class TestRoutingEligibility(RoutingCase):
 
     def test_every_decision_logs_a_reason_and_the_ranking(self):
         leads = self.create_leads(3)
+        rotation = "by the rule “Catch all”: next in the round-robin rotation."
+        self.assertEqual(
+            [self.last_log(lead).reason for lead in leads],
+            [
+                f"Assigned to Alice {rotation} Also eligible: Bob (leads in this "
+                "rotation: 0).",
+                f"Assigned to Bob {rotation} Also eligible: Alice (leads in this "
+                "rotation: 1).",
+                f"Assigned to Alice {rotation} Also eligible: Bob (leads in this "
+                "rotation: 1).",
+            ],
+        )
         for lead in leads:
             log = self.last_log(lead)
-            self.assertTrue(log.reason)
             self.assertEqual(log.details["candidates"][0]["user_id"], lead.user_id.id)
             self.assertEqual(log.rule_id, self.rule)
 

@@ -301,6 +301,23 @@ class TestRoutingExplanationsAndFigures(RoutingCase):
             "18 min on the clock, all of it outside their working hours",
         )
 
+    def test_a_contact_within_seconds_is_not_outside_working_hours(self):
+        self.make_rule(user_ids=[(6, 0, self.alice.ids)])  # no calendar: always on
+        monday = datetime(2026, 11, 23, 10, 0)
+        with freeze_time(monday):
+            lead = self.create_leads(1)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET create_date = %s WHERE id = %s", [monday, lead.id]
+        )
+        self.env.invalidate_all()
+        with freeze_time(monday + timedelta(seconds=20)):
+            lead.with_user(self.alice).action_routing_mark_contacted()
+        self.assertEqual(
+            lead.routing_first_contact_wait,
+            "20 s on the clock, 20 s of working time",
+        )
+
     def test_a_salesperson_reaching_a_manager_screen_reads_a_sentence(self):
         rule = self.make_rule()
         sim = self.env["crm.routing.simulation"].create(

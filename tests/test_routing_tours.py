@@ -1,29 +1,53 @@
 # Copyright 2026 crm_lead_routing contributors
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 """Every routing screen, clicked through in Chromium as each role that can
-open it: a salesperson who sees their own documents, one who sees all, and a
-sales manager; on a routed lead that colleagues follow, in a company where
-some of them also work for a second company; with score sharing off and on.
+open it: a salesperson who sees their own documents, one who sees all, a
+sales manager and the administrator; on a routed lead that colleagues follow,
+in a company where some of them also work for a second company; with score
+sharing off, then the screens it changes with it on.
 
-A tour fails on an error dialog or a console error; ``./dev test`` also fails
-on any WARNING or ERROR the server logs while they run.
+Each role walks all its screens in one page load (``ScreenWalkCase``): the
+web client loads once, then opens screen after screen as its menus do. A walk
+fails on an error dialog or a console error; ``./dev test`` also fails on any
+WARNING or ERROR the server logs while they run.
 """
 
-import json
-import logging
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
-from .common import WAIT_FOR_VIEW, safe_domain
+from .common import ScreenWalkCase
 
-_logger = logging.getLogger(__name__)
-PIPELINE = "/odoo/action-crm.crm_lead_action_pipeline"
+PIPELINE_ACTION = "crm.crm_lead_action_pipeline"
+RULE_ACTION = "crm_lead_routing.crm_routing_rule_action"
+TARGET_ACTION = "crm_lead_routing.crm_routing_target_action"
+LEADERBOARD_ACTION = "crm_lead_routing.crm_routing_leaderboard_action"
+CAPACITY_ACTION = "crm_lead_routing.crm_routing_capacity_action_open"
+EXPERIMENT_ACTION = "crm_lead_routing.crm_routing_experiment_action"
+SIMULATION_ACTION = "crm_lead_routing.crm_routing_simulation_action"
+SCORE_MODELS = (
+    "crm.routing.score.snapshot",
+    "crm.routing.scorecard",
+    "crm.routing.target",
+    "crm.routing.target.snapshot",
+)
+# The routing menus of each role, by the names of their actions.
+SALESPERSON_MENUS = [
+    "Routing Analysis",
+    "Score History",
+    "Targets",
+    "Take My Next Lead",
+]
+MANAGER_MENUS = [
+    *SALESPERSON_MENUS, "Background Jobs", "Capacity", "Leaderboard",
+    "Routing Experiments", "Routing Fairness", "Routing Log", "Routing Rules",
+    "Routing Skills", "Salespeople", "What-if Replays",
+]  # fmt: skip
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
-class TestRoutingTours(HttpCase):
+class TestRoutingTours(ScreenWalkCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -108,91 +132,130 @@ class TestRoutingTours(HttpCase):
         cls.lead.message_subscribe(partner_ids=(cls.manager | cls.all).partner_id.ids)
 
     # ---------------------------------------------------------------- helpers
-    def open_screen(self, login, path, target, click=None):
-        code = WAIT_FOR_VIEW % {
-            "target": json.dumps(target),
-            "click": json.dumps(click),
-        }
-        try:
-            self.browser_js(path, code, login=login, timeout=60)
-        except AssertionError as exc:
-            raise AssertionError(f"As {login}, {path} failed: {exc}") from None
-
-    def open_every_routing_screen(self, user):
-        """Each view of each action behind a routing menu the user sees, and
-        the pipeline's kanban and list with the first-contact clock."""
-        menus = self.env["ir.ui.menu"].browse(
-            self.env["ir.model.data"]
-            .search([("module", "=", "crm_lead_routing"), ("model", "=", "ir.ui.menu")])
-            .mapped("res_id")
-        )
-        visible = menus.with_user(user)._visible_menu_ids()
-        actions = menus.filtered(lambda m: m.id in visible and m.action).mapped(
-            "action"
-        )
-        opened = 0
-        for action in actions:
-            if action._name != "ir.actions.act_window":
-                continue  # a server action (Take My Next Lead): its own tour
-            xmlid = action.get_external_id()[action.id]
-            for view_type in action.view_mode.split(","):
-                path = f"/odoo/action-{xmlid}"
-                if view_type == "form":
-                    record = (
-                        self.env[action.res_model]
-                        .with_user(user)
-                        .search(safe_domain(action.domain), limit=1)
-                    )
-                    if not record:
-                        continue
-                    path = f"{path}/{record.id}"
-                else:
-                    path = f"{path}?view_type={view_type}"
-                with self.subTest(login=user.login, action=xmlid, view=view_type):
-                    self.open_screen(user.login, path, f".o_{view_type}_view")
-                    opened += 1
-        for view_type in ("kanban", "list"):
-            self.open_screen(
-                user.login, f"{PIPELINE}?view_type={view_type}", f".o_{view_type}_view"
+    def role_screens(self, user):
+        """Each view of each action behind a routing menu the user sees, the
+        pipeline's kanban and list (with the lead's first-contact clock in
+        Olga's, whose lead it is), and the rule a lead's Routing tab links
+        to: without the manager's Test a Lead button for a salesperson."""
+        clock = []
+        if user == self.own:
+            clock = [":contains('Tour: website enquiry'):contains('min left')"]
+        return (
+            self.action_screens(user, self.menu_actions(user))
+            + self.screen(
+                PIPELINE_ACTION,
+                "kanban",
+                title="Pipeline",
+                expect=[f".o_kanban_record{c}" for c in clock],
             )
-        return opened
+            + self.screen(
+                PIPELINE_ACTION,
+                "list",
+                title="Pipeline",
+                expect=[f".o_data_row{c}" for c in clock],
+            )
+            + self.rule_screen(user)
+        )
 
-    def tour(self, user, path, name):
-        self.start_tour(path, name, login=user.login, timeout=90)
+    def rule_screen(self, user):
+        expect = ["div[name=fairness_html]"]
+        if not user.has_group("sales_team.group_sale_manager"):
+            # A plain CSS selector: the button is named after its action.
+            preview = self.env.ref("crm_lead_routing.crm_routing_preview_action").id
+            expect = [f".o_form_view:not(:has(button[name='{preview}']))", *expect]
+        return self.screen(
+            RULE_ACTION, "form", self.rule.id, title="Tour inbound", expect=expect
+        )
 
-    def lead_path(self, lead=None):
-        return f"{PIPELINE}/{(lead or self.lead).id}"
+    def score_screens(self, user):
+        """What score sharing changes for a salesperson: the score and target
+        screens, the rule's fairness, the lead's Routing tab, their
+        preferences; walked with sharing on (the role's full walk has it off)."""
+        actions = [
+            action
+            for action in self.menu_actions(user)
+            if getattr(action, "res_model", None) in SCORE_MODELS
+        ]
+        self.assertEqual(
+            sorted(action.name for action in actions), ["Score History", "Targets"]
+        )
+        return (
+            self.action_screens(user, actions)
+            + self.rule_screen(user)
+            + self.lead_screen()
+            + self.tour_item("crm_lead_routing_preferences")
+        )
+
+    def lead_screen(self, lead=None, new=False):
+        lead = lead or self.lead
+        if new:
+            return self.screen(PIPELINE_ACTION, "form", title="New")
+        return self.screen(PIPELINE_ACTION, "form", lead.id, title=lead.name)
+
+    def assert_menu_actions(self, user, names):
+        """The routing menus ``user`` finds in the menu bar (every folder above
+        them shown too), by the names of their actions."""
+        menus = self.env["ir.ui.menu"].search([])
+        visible = menus.with_user(user)._visible_menu_ids()
+        shown = [
+            menu.action.name
+            for menu in menus
+            if menu.action
+            and menu.get_external_id()[menu.id].startswith("crm_lead_routing.")
+            and all(
+                int(ancestor) in visible
+                for ancestor in menu.parent_path.split("/")[:-1]
+            )
+        ]
+        self.assertEqual(sorted(shown), sorted(names))
 
     # ---------------------------------------------------------------- roles
     def test_salesperson_own_documents(self):
-        for share in (False, True):
-            self.company.routing_score_share = share
-            with self.subTest(score_sharing=share):
-                self.assertGreaterEqual(self.open_every_routing_screen(self.own), 1)
-                self.tour(self.own, "/odoo", "crm_lead_routing_preferences")
-        self.tour(self.own, "/odoo", "crm_lead_routing_my_targets")
+        """Olga: every screen, her preferences and targets, a lead she creates,
+        the lead routed to her (marked contacted, then a note), Take My Next
+        Lead; then the score screens again with score sharing on."""
+        self.assert_menu_actions(self.own, SALESPERSON_MENUS)
+        pull_leads = self.queue_two_pull_leads()
+        self.walk(
+            self.own,
+            self.role_screens(self.own)
+            + self.tour_item("crm_lead_routing_preferences")
+            + self.tour_item("crm_lead_routing_my_targets")
+            + self.lead_screen(new=True)
+            + self.tour_item("crm_lead_routing_create_lead")
+            # Marked contacted first: a note by the assignee would stop the clock too.
+            + self.lead_screen()
+            + self.tour_item("crm_lead_routing_mark_contacted")
+            + self.lead_screen()
+            + self.tour_item("crm_lead_routing_note_on_routed_lead")
+            + self.tour_item("crm_lead_routing_take_next"),
+        )
         self.assertEqual(
             self.env["crm.routing.target"].with_user(self.own).search([]), self.target
         )
-        self.tour(self.own, f"{PIPELINE}/new", "crm_lead_routing_create_lead")
         created = self.env["crm.lead"].search(
             [("name", "=", "Tour: warehouse scanners")]
         )
         self.assertEqual(created.user_id, self.own)
         self.assertEqual(created.routing_skip_reason, "creator")
-        # Marked contacted first: a note by the assignee would stop the clock too.
-        self.tour(self.own, self.lead_path(), "crm_lead_routing_mark_contacted")
         self.assertTrue(self.lead.routing_first_touch_at)
-        self.tour(self.own, self.lead_path(), "crm_lead_routing_note_on_routed_lead")
-        self.assertTrue(
-            any(
-                "demo on Friday" in body
-                for body in self.lead.message_ids.mapped("body")
-            )
+        self.assertEqual(
+            self.lead.message_ids.filtered(
+                lambda m: "demo on Friday" in (m.body or "")
+            ).author_id,
+            self.own.partner_id,
         )
+        self.assertEqual(pull_leads.user_id, self.own)
+        self.assertEqual(
+            [log.event for log in pull_leads.routing_log_ids.sorted("id")],
+            ["queue", "queue", "take", "take"],
+        )
+        self.company.routing_score_share = True
+        self.walk(self.own, self.score_screens(self.own))
 
-    def test_salesperson_takes_the_next_lead(self):
-        """Take My Next Lead in the pipeline, then in the Sales menu."""
+    def queue_two_pull_leads(self):
+        """Two leads waiting in a pull rule's queue for Olga, the older one
+        created an hour before the other."""
         pull = self.env["crm.routing.rule"].create(
             {
                 "name": "Tour pull",
@@ -219,94 +282,155 @@ class TestRoutingTours(HttpCase):
                 (fields.Datetime.now() - timedelta(hours=hours), lead.id),
             )
         leads.invalidate_recordset(["create_date"])
-        self.tour(self.own, "/odoo", "crm_lead_routing_take_next")
-        self.assertEqual(leads.user_id, self.own)
-        self.assertEqual(
-            [log.event for log in leads.routing_log_ids.sorted("id")],
-            ["queue", "queue", "take", "take"],
-        )
+        return leads
 
     def test_salesperson_all_documents(self):
-        for share in (False, True):
-            self.company.routing_score_share = share
-            with self.subTest(score_sharing=share):
-                self.open_every_routing_screen(self.all)
-        # A colleague's lead: they read it and note on it, cannot stop its clock.
-        self.tour(self.all, self.lead_path(), "crm_lead_routing_note_on_routed_lead")
+        """Ahmed, of two companies: every screen; a colleague's lead, which he
+        reads and notes on but whose clock he cannot stop; a lead he creates;
+        then the score screens with score sharing on."""
+        self.assert_menu_actions(self.all, SALESPERSON_MENUS)
+        self.walk(
+            self.all,
+            self.role_screens(self.all)
+            + self.lead_screen()
+            + self.tour_item("crm_lead_routing_note_on_routed_lead")
+            + self.lead_screen(new=True)
+            + self.tour_item("crm_lead_routing_create_lead"),
+        )
         self.assertFalse(self.lead.with_user(self.all).routing_can_mark_contacted)
         self.assertFalse(self.lead.routing_first_touch_at)
-        self.tour(self.all, f"{PIPELINE}/new", "crm_lead_routing_create_lead")
+        self.assertEqual(
+            self.env["crm.lead"].search([("name", "=", "Tour: warehouse scanners")])
+            .user_id,
+            self.all,
+        )  # fmt: skip
+        self.company.routing_score_share = True
+        self.walk(self.all, self.score_screens(self.all))
 
     def test_sales_manager(self):
-        # CRM settings are the administrator's (Settings rights); test_routing_ui
-        # opens them.
-        self.assertGreaterEqual(self.open_every_routing_screen(self.manager), 8)
-        self.tour(
-            self.manager, self.lead_path(), "crm_lead_routing_note_on_routed_lead"
+        """Mei: every screen; a lead she follows (a note, then marked
+        contacted); a lead she creates; targets, the leaderboard, capacity; a
+        new experiment and a new rule; Route now's confirmation; a what-if
+        replay and Test a Lead."""
+        self.assert_menu_actions(self.manager, MANAGER_MENUS)
+        self.env["crm.lead"].create([{"name": f"Tour lead {i}"} for i in range(3)])
+        replay = (
+            self.env["crm.routing.simulation"]
+            .with_user(self.manager)
+            .create({"name": "Tour replay", "rule_ids": [(6, 0, self.rule.ids)]})
         )
-        self.tour(self.manager, self.lead_path(), "crm_lead_routing_mark_contacted")
+        test_a_lead = self.env.ref("crm_lead_routing.crm_routing_preview_action").id
+        # CRM settings are the administrator's (Settings rights): see
+        # test_administrator.
+        self.walk(
+            self.manager,
+            # Targets first: the leaderboard's columns follow the running
+            # targets, and the web client keeps a view it loaded once.
+            self.screen(TARGET_ACTION, "list", title="Targets")
+            + self.tour_item("crm_lead_routing_target_manager")
+            + self.screen(LEADERBOARD_ACTION, "list", title="Leaderboard")
+            + self.tour_item("crm_lead_routing_leaderboard_targets")
+            + self.role_screens(self.manager)
+            + self.lead_screen()
+            + self.tour_item("crm_lead_routing_note_on_routed_lead")
+            + self.lead_screen()
+            + self.tour_item("crm_lead_routing_mark_contacted")
+            + self.lead_screen(new=True)
+            + self.tour_item("crm_lead_routing_create_lead")
+            + self.screen(CAPACITY_ACTION, "form")
+            + self.tour_item("crm_lead_routing_capacity")
+            + self.screen(EXPERIMENT_ACTION, "list", title="Routing Experiments")
+            + self.tour_item("crm_lead_routing_new_experiment")
+            + self.screen(RULE_ACTION, "list", title="Routing Rules")
+            + self.tour_item("crm_lead_routing_new_rule_waits")
+            + self.screen(PIPELINE_ACTION, "list", title="Pipeline")
+            + self.tour_item("crm_lead_routing_route_now_story")
+            + self.screen(SIMULATION_ACTION, "form", replay.id, title="Tour replay")
+            + [
+                {"trigger": "button[name=action_run]", "run": "click"},
+                {"trigger": "button[name=action_apply_rules]"},
+                {"trigger": ".o_field_widget[name=summary_html] table"},
+                {"trigger": "button[name=action_view_lines]", "run": "click"},
+                {"trigger": ".o_list_view .o_data_row"},
+                {"trigger": ".o_switch_view.o_graph", "run": "click"},
+                {"trigger": ".o_graph_view canvas"},
+                {"trigger": ".o_switch_view.o_pivot", "run": "click"},
+                {"trigger": ".o_pivot_view table"},
+            ]
+            + self.screen(RULE_ACTION, "list", title="Routing Rules")
+            + [
+                {"trigger": f"button[name='{test_a_lead}']", "run": "click"},
+                {"trigger": ".modal .o_field_widget[name=result_state]"},
+                {"trigger": ".modal .o_field_widget[name=candidates_html] table"},
+            ],
+        )
+        self.assertEqual(
+            self.lead.message_ids.filtered(
+                lambda m: "demo on Friday" in (m.body or "")
+            ).author_id,
+            self.manager.partner_id,
+        )
         self.assertTrue(self.lead.routing_first_touch_at)
-        self.tour(self.manager, f"{PIPELINE}/new", "crm_lead_routing_create_lead")
-
-    def test_sales_manager_plans_targets_and_capacity(self):
-        targets = "/odoo/action-crm_lead_routing.crm_routing_target_action"
-        self.tour(self.manager, targets, "crm_lead_routing_target_manager")
+        # Mei sells in no team: the lead she created went to the rule's pool.
+        created = self.env["crm.lead"].search(
+            [("name", "=", "Tour: warehouse scanners")]
+        )
+        self.assertEqual(
+            (created.user_id, created.routing_state), (self.own, "assigned")
+        )
         new = self.env["crm.routing.target"].search([("user_id", "=", self.all.id)])
         self.assertEqual(new.state, "running")
         self.assertEqual(new.target_value, new.suggested_value)
         self.assertGreater(new.target_value, 0)
-        self.tour(
-            self.manager,
-            "/odoo/action-crm_lead_routing.crm_routing_leaderboard_action",
-            "crm_lead_routing_leaderboard_targets",
-        )
-        self.tour(
-            self.manager,
-            "/odoo/action-crm_lead_routing.crm_routing_capacity_action_open",
-            "crm_lead_routing_capacity",
-        )
         report = self.env["crm.routing.capacity"].search(
             [("create_uid", "=", self.manager.id)]
         )
         self.assertEqual(report.weeks, 4)
         self.assertEqual(len(report.line_ids), 168)
-
-    def test_sales_manager_meets_last_week_s_screens_fixed(self):
-        """Experiments > New, a rule left half made, Route now's confirmation."""
-        self.tour(
-            self.manager,
-            "/odoo/action-crm_lead_routing.crm_routing_experiment_action",
-            "crm_lead_routing_new_experiment",
-        )
         experiment = self.env["crm.routing.experiment"].search(
             [("name", "=", "Does weighting help?")]
         )
         self.assertEqual(experiment.rule_id, self.rule)
-        self.tour(
-            self.manager,
-            "/odoo/action-crm_lead_routing.crm_routing_rule_action",
-            "crm_lead_routing_new_rule_waits",
-        )
+        self.assertEqual(experiment.state, "draft")
         half = (
             self.env["crm.routing.rule"]
             .with_context(active_test=False)
             .search([("name", "=", "Half-made rule")])
         )
         self.assertFalse(half.active)
-        self.tour(
-            self.manager,
-            f"{PIPELINE}?view_type=list",
-            "crm_lead_routing_route_now_story",
-        )
+        self.assertEqual(replay.state, "done")
 
-    def test_a_salesperson_following_the_routing_rule_link_sees_no_manager_button(self):
-        # A plain CSS selector (the page's querySelector knows no :contains):
-        # the Test a Lead button is named after its action.
-        preview = self.env.ref("crm_lead_routing.crm_routing_preview_action").id
-        for user in (self.own, self.all):
-            self.open_screen(
-                user.login,
-                f"/odoo/action-crm_lead_routing.crm_routing_rule_action/{self.rule.id}",
-                f".o_form_view:not(:has(button[name='{preview}']))"
-                " div[name=fairness_html]",
+    def test_administrator(self):
+        """What only the administrator opens: the CRM settings' routing
+        block, and the screens no menu leads to (reached from buttons; the
+        sales manager's walk opens every screen behind a menu)."""
+        admin = self.env.ref("base.user_admin")
+        actions = self.env["ir.actions.act_window"].browse(
+            self.env["ir.model.data"]
+            .search(
+                [
+                    ("module", "=", "crm_lead_routing"),
+                    ("model", "=", "ir.actions.act_window"),
+                ]
             )
+            .mapped("res_id")
+        )
+        behind_no_menu = actions - self.env["ir.actions.act_window"].union(
+            *(a for a in self.menu_actions(self.manager) if a._name == actions._name)
+        )
+        self.assertEqual(
+            sorted(behind_no_menu.mapped("name")),
+            ["Capacity by Hour", "Replayed Leads", "Target Progress", "Test a Lead"],
+        )
+        self.walk(
+            admin,
+            self.action_screens(admin, behind_no_menu)
+            + self.screen(
+                "crm.crm_config_settings_action",
+                expect=[
+                    ".app_settings_block h2:contains('Lead Routing')",
+                    "#routing_auto_assign",
+                    "#routing_scorecard:contains('Speed to first contact')",
+                ],
+            ),
+        )

@@ -241,7 +241,21 @@ def _parse_odoo_log(text, returncode, seconds, allowed=()):
         "skipped": skipped,
         "log_problems": len(bad),
         "exit": returncode,
+        "seconds": round(seconds),
     }
+
+
+def _summary_line(odoo, engine):
+    """The test counts of both parts, with the Odoo part's wall time: the
+    number that says whether the suite stays quick to run."""
+    if odoo.get("not_run"):
+        return f"Odoo tests: not run. Engine tests: {engine['ran']} ran."
+    took = f" in {odoo['seconds']} s" if "seconds" in odoo else ""
+    return (
+        f"Odoo tests: {odoo['ran']} ran ({odoo['failed']} failed,"
+        f" {odoo.get('skipped', 0)} skipped){took};"
+        f" engine tests: {engine['ran']} ran ({engine.get('skipped', 0)} skipped)."
+    )
 
 
 def cmd_test(args):
@@ -269,13 +283,7 @@ def cmd_test(args):
     o = summary["odoo"]
     passed = engine["passed"] + o["passed"]
     failed = engine["failed"] + o["failed"]
-    if o.get("not_run"):
-        say(f"Odoo tests: not run. Engine tests: {engine['ran']} ran.")
-    else:
-        say(
-            f"Odoo tests: {o['ran']} ran ({o['failed']} failed, {o.get('skipped', 0)} skipped);"
-            f" engine tests: {engine['ran']} ran ({engine.get('skipped', 0)} skipped)."
-        )
+    say(_summary_line(o, engine))
     checks = {
         "static": len(problems),
         "package": len(package),

@@ -144,6 +144,28 @@ def test_no_browser_allows_only_the_warning_of_the_skipped_screen_tests(capsys):
     capsys.readouterr()
 
 
+def test_the_summary_says_how_long_the_odoo_tests_took(capsys):
+    log = (
+        "2026-01-01 10:00:01,000 1 INFO db odoo.tests.result: "
+        "0 failed, 0 error(s) of 237 tests when loading database 'db'\n"
+    )
+    odoo = testing._parse_odoo_log(log, 0, 230.6)
+    assert odoo["seconds"] == 231
+    engine = {"ran": 267, "skipped": 0}
+    assert testing._summary_line(odoo, engine) == (
+        "Odoo tests: 237 ran (0 failed, 0 skipped) in 231 s;"
+        " engine tests: 267 ran (0 skipped)."
+    )
+    assert testing._summary_line({"not_run": True}, engine) == (
+        "Odoo tests: not run. Engine tests: 267 ran."
+    )
+    # Odoo never started (no browser): no time to tell.
+    assert testing._summary_line({"ran": 0, "failed": 1}, engine) == (
+        "Odoo tests: 0 ran (1 failed, 0 skipped); engine tests: 267 ran (0 skipped)."
+    )
+    capsys.readouterr()
+
+
 # --------------------------------------------------------------------- .po / .pot
 POT = r"""# Translation of Odoo Server.
 msgid ""

@@ -7,6 +7,85 @@ import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 const tours = registry.category("web_tour.tours");
 
+// A walk through many screens in ONE page load (tests/common.py,
+// ScreenWalkCase.walk): the test sets ``odoo.crmRoutingWalk`` to a list of
+// items before starting this tour. An item is
+//   {open: {action, view, res_id, title}}  opened by the web client's action
+//       service, as a menu or a link would, without reloading the page;
+//   {tour: name}  the steps of another tour of this file, run where we are
+//       (then its dialogs closed);
+//   {trigger, run}  a tour step as given (a check, or a click).
+// A page reload loses the list: the walk then fails instead of starting over.
+function failOnErrorDialog() {
+    const dialog = document.querySelector(".o_error_dialog");
+    if (dialog) {
+        throw new Error(`the web client showed an error: ${dialog.innerText}`);
+    }
+}
+
+const closeDialogs = [
+    {
+        content: "Close the dialogs",
+        trigger: "body",
+        run() {
+            odoo.__WOWL_DEBUG__.root.env.services.dialog.closeAll();
+        },
+    },
+    { trigger: "body:not(:has(.modal))" },
+];
+
+function openStep(open) {
+    return {
+        content: `Open ${open.title || open.action} (${open.view || "default view"})`,
+        // "body": may be run while a dialog of the previous screen is open.
+        trigger: "body",
+        async run() {
+            failOnErrorDialog();
+            const props = open.res_id ? { resId: open.res_id } : {};
+            await odoo.__WOWL_DEBUG__.root.env.services.action.doAction(open.action, {
+                clearBreadcrumbs: true,
+                viewType: open.view,
+                props,
+            });
+        },
+    };
+}
+
+tours.add("crm_lead_routing_walk", {
+    // Look again 100 ms after the page last changed (Odoo's default: 500 ms,
+    // paid at almost every step of a walk of a hundred and more).
+    checkDelay: 100,
+    steps: () => {
+        const items = odoo.crmRoutingWalk;
+        if (!items) {
+            // Asked before the test gave the list (is the tour ready?), or
+            // after a reload lost it: the walk fails if it gets to run.
+            return [
+                {
+                    content: "The screen walk has its screens",
+                    trigger: "body",
+                    run() {
+                        throw new Error("the screen walk has no screens: was the page reloaded?");
+                    },
+                },
+            ];
+        }
+        return [
+            ...items.flatMap((item) => {
+                if (item.open) {
+                    return [openStep(item.open)];
+                }
+                if (item.tour) {
+                    // A tour may end in a dialog: the next item starts without.
+                    return [...tours.get(item.tour).steps(), ...closeDialogs];
+                }
+                return [item];
+            }),
+            { content: "No error dialog at the end", trigger: "body", run: failOnErrorDialog },
+        ];
+    },
+});
+
 const openRoutingTab = [
     { trigger: ".o_form_view .o_notebook a[name=routing]", run: "click" },
     { trigger: ".o_form_view div[name=routing_summary]:not(:empty)" },
@@ -129,6 +208,7 @@ tours.add("crm_lead_routing_new_experiment", {
         { trigger: ".o_form_view .o_field_widget[name=baseline] span:not(:empty)" },
         { trigger: ".o_form_view .o_field_widget[name=variant_strategy] select", run: "select \"weighted\"" },
         { trigger: ".o_form_button_save", run: "click" },
+        { trigger: ".o_form_saved" },
         { trigger: ".o_form_view .o_statusbar_status button[aria-checked=true]:contains('Draft')" },
     ],
 });
