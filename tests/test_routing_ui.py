@@ -67,8 +67,10 @@ class TestRoutingScreens(HttpCase):
             "div[name=routing_state]",
             click="a[name=routing]",
         )
+        # The settings, down to the scorecard's weights: one line per metric.
         self.open_screen(
-            "/odoo/action-crm.crm_config_settings_action", "#routing_auto_assign"
+            "/odoo/action-crm.crm_config_settings_action",
+            "div[name=routing_weight_ids] .o_data_row:nth-child(5) td[name=weight]",
         )
 
 
