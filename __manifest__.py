@@ -4,7 +4,7 @@
     "name": "CRM Lead Routing",
     "summary": "Route new leads to the right salesperson at once: skills, "
     "availability, capacity, performance-weighted fairness, SLA reassignment",
-    "version": "18.0.1.4.1",
+    "version": "18.0.1.4.2",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-lead-routing/crm_lead_routing",
     "author": "crm_lead_routing contributors",
@@ -16,6 +16,7 @@
         "security/ir.model.access.csv",
         "security/crm_lead_routing_security.xml",
         "data/ir_cron_data.xml",
+        "data/crm_routing_metric_weight_data.xml",
         "views/crm_lead_routing_templates.xml",
         "wizard/crm_routing_preview_views.xml",
         "views/crm_routing_rule_views.xml",

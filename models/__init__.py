@@ -11,6 +11,7 @@ from . import (
     crm_routing_facts,
     crm_routing_job,
     crm_routing_log,
+    crm_routing_metric_weight,
     crm_routing_rotation,
     crm_routing_rule,
     crm_routing_score_snapshot,

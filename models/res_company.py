@@ -5,6 +5,7 @@ from odoo.exceptions import ValidationError
 
 from ..routing import scoring
 from .crm_routing_checks import check_values
+from .crm_routing_metric_weight import weights_error
 
 # Bounds of the routing settings: beyond them a value is a typo, and a very
 # large one broke the nightly score run for every company.
@@ -104,24 +105,29 @@ class ResCompany(models.Model):
     routing_score_share = fields.Boolean(
         string="Salespeople See Colleagues' Scores", default=False
     )
-    # One weight per metric, ``routing_weight_<name>``, made from the metric's
-    # entry (``routing.scoring.METRIC_TABLE``).
-    for _metric in scoring.METRIC_TABLE:
-        vars()[_metric.weight_field] = fields.Integer(default=_metric.default_weight)
-    del _metric
+    routing_weight_ids = fields.One2many(
+        "crm.routing.metric.weight",
+        "company_id",
+        string="Scoring Weights",
+        groups="sales_team.group_sale_salesman",
+        help="How much each metric counts in the performance score; the "
+        "weights add up to 100.",
+    )
 
-    @api.constrains(*(m.weight_field for m in scoring.METRIC_TABLE))
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        self.env["crm.routing.metric.weight"]._ensure_rows(companies)
+        return companies
+
+    @api.constrains("routing_weight_ids")
     def _check_routing_weights(self):
+        """The whole set, once saved: one row at a time could not change two
+        weights that keep the total at 100."""
         for company in self:
             weights = company._routing_score_weights()
             if any(w < 0 for w in weights.values()) or sum(weights.values()) != 100:
-                raise ValidationError(
-                    _(
-                        "The scoring weights must be between 0 and 100 and add up to "
-                        "100 (they add up to %(total)s).",
-                        total=sum(weights.values()),
-                    )
-                )
+                raise weights_error(self.env, sum(weights.values()))
 
     @api.constrains(
         "routing_score_window_days",
@@ -182,5 +188,29 @@ class ResCompany(models.Model):
                 )
 
     def _routing_score_weights(self):
+        """``{metric: weight}`` for every metric of the table: the company's
+        row, or the metric's default weight where it has none."""
         self.ensure_one()
-        return {m.name: self[m.weight_field] for m in scoring.METRIC_TABLE}
+        rows = {row.metric: row.weight for row in self.sudo().routing_weight_ids}
+        return {
+            m.name: rows.get(m.name, m.default_weight) for m in scoring.METRIC_TABLE
+        }
+
+    def _routing_set_weights(self, weights):
+        """Save ``{metric: weight}`` (the metrics not named keep theirs) as one
+        set, checked as a whole once every row is written. Rows are written
+        as the current user: sales managers of the company may, through the
+        access rights and record rules of the rows."""
+        self.ensure_one()
+        Weight = self.env["crm.routing.metric.weight"]
+        Weight._ensure_rows(self)
+        rows = {
+            row.metric: row for row in Weight.search([("company_id", "=", self.id)])
+        }
+        changed = False
+        for name, weight in weights.items():
+            if rows[name].weight != weight:
+                rows[name].write({"weight": weight})
+                changed = True
+        if changed:
+            self._check_routing_weights()

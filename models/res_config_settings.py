@@ -1,14 +1,31 @@
 # Copyright 2026 crm_lead_routing contributors
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 
-from ..routing import scoring
 from .crm_routing_checks import check_values
 
 
-def routing_weight_fields():
-    """The settings' weight fields, one per metric (``METRIC_TABLE``)."""
-    return tuple(m.weight_field for m in scoring.METRIC_TABLE)
+class CrmRoutingWeightSetting(models.TransientModel):
+    """One metric's weight as the settings screen edits it: the company's rows
+    (``crm.routing.metric.weight``) are saved together, on Save, so that the
+    sum-to-100 check sees the new set as a whole."""
+
+    _name = "crm.routing.weight.setting"
+    _description = "Lead Routing Metric Weight (Settings)"
+    _order = "sequence, id"
+
+    settings_id = fields.Many2one(
+        "res.config.settings", required=True, ondelete="cascade"
+    )
+    sequence = fields.Integer()
+    metric = fields.Selection(
+        selection=lambda self: self.env[
+            "crm.routing.metric.weight"
+        ]._selection_metric(),
+        required=True,
+        readonly=True,
+    )
+    weight = fields.Integer()
 
 
 class ResConfigSettings(models.TransientModel):
@@ -67,12 +84,15 @@ class ResConfigSettings(models.TransientModel):
     routing_score_share = fields.Boolean(
         related="company_id.routing_score_share", readonly=False
     )
-    # The company's weights (one per metric), saved together in set_values.
-    for _name in routing_weight_fields():
-        vars()[_name] = fields.Integer(
-            compute="_compute_routing_weights", store=True, readonly=False
-        )
-    del _name
+    # The company's weights, one line per metric, saved together in set_values.
+    routing_weight_ids = fields.One2many(
+        "crm.routing.weight.setting",
+        "settings_id",
+        string="Scoring Weights",
+        compute="_compute_routing_weights",
+        store=True,
+        readonly=False,
+    )
     routing_odoo_assign_conflict = fields.Boolean(
         compute="_compute_routing_odoo_assign_conflict",
         help="Odoo's own rule-based assignment is also active: two systems would "
@@ -84,8 +104,11 @@ class ResConfigSettings(models.TransientModel):
         """Weights are saved together in set_values: the sum-to-100 check must see
         the new set as a whole, not one weight at a time as related fields would."""
         for settings in self:
-            for name in routing_weight_fields():
-                settings[name] = settings.company_id[name]
+            weights = settings.company_id.sudo()._routing_score_weights()
+            settings.routing_weight_ids = [Command.clear()] + [
+                Command.create({"sequence": index, "metric": name, "weight": weight})
+                for index, (name, weight) in enumerate(weights.items())
+            ]
 
     @api.depends("routing_auto_assign", "crm_use_auto_assignment")
     def _compute_routing_odoo_assign_conflict(self):
@@ -128,9 +151,11 @@ class ResConfigSettings(models.TransientModel):
         shortest interval any company asks for).
         """
         super().set_values()
-        weights = {name: self[name] for name in routing_weight_fields()}
-        if any(self.company_id[name] != value for name, value in weights.items()):
-            self.company_id.write(weights)
+        # The settings screen is for Settings administrators only: they save
+        # the company's weights whatever their sales rights.
+        self.company_id.sudo()._routing_set_weights(
+            {line.metric: line.weight for line in self.routing_weight_ids}
+        )
         cron = self.env.ref(
             "crm_lead_routing.ir_cron_routing_sla", raise_if_not_found=False
         )

@@ -85,8 +85,8 @@ class Metric:
     ``shown_as``: how the breakdown prints the raw value (``percent``,
     ``duration`` in minutes, ``amount``, ``decimal``, ``score``);
     ``lower_is_better``: its direction; ``default_weight``: its weight in a
-    new company (the company field ``routing_weight_<name>`` and its setting
-    are made from the entry); ``full_sample``: from how many cases its raw
+    company that has no row for it (the company's weights are rows, one per
+    metric, ``crm.routing.metric.weight``, shown in the settings); ``full_sample``: from how many cases its raw
     value counts in full, None for the company's "Closed Leads for a Full
     Score"; ``sample``: its raw value (a ``MetricSample``) from what was
     gathered (:class:`Gathered`); ``column``: the field of the scorecard and
@@ -101,11 +101,6 @@ class Metric:
     full_sample: int | None = None
     sample: Callable = field(default=lambda g: MetricSample(None), compare=False)
     column: str | None = None
-
-    @property
-    def weight_field(self):
-        """The company's (and the settings') field of its weight."""
-        return f"routing_weight_{self.name}"
 
 
 METRIC_TABLE = [

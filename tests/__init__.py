@@ -15,6 +15,7 @@ from . import (
     test_routing_followups,
     test_routing_jobs,
     test_routing_lead_screen,
+    test_routing_metric_weights,
     test_routing_performance,
     test_routing_pull,
     test_routing_queue,

@@ -82,7 +82,7 @@ class TestRoutingConstraints(TransactionCase):
 
     def test_score_weights_sum_to_100_and_window_is_positive(self):
         with self.assertRaisesRegex(ValidationError, "add up to"):
-            self.env.company.routing_weight_conversion = 90
+            self.env.company._routing_set_weights({"conversion": 90})
         with self.assertRaisesRegex(ValidationError, "number of days between 1"):
             self.env.company.routing_score_window_days = -3
 

@@ -36,7 +36,7 @@ class TestRoutingScores(RoutingCase):
             ("conversion", "speed", "revenue", "activity", "satisfaction"), 0
         )
         values.update(weights)
-        self.company.write({f"routing_weight_{k}": v for k, v in values.items()})
+        self.company._routing_set_weights(values)
 
     def history(self, user, won=0, lost=0, revenue=1000.0, minutes=None, days_ago=10):
         """``won`` + ``lost`` closed leads assigned to ``user`` ``days_ago`` days ago."""
@@ -313,25 +313,44 @@ class TestRoutingScoreSettings(RoutingCase):
         super().setUpClass()
         cls.make_rule()
 
+    def settings(self, **weights):
+        """The settings screen, opened, with ``weights`` typed in its list."""
+        settings = self.env["res.config.settings"].create({})
+        for line in settings.routing_weight_ids:
+            if line.metric in weights:
+                line.weight = weights[line.metric]
+        return settings
+
+    def test_settings_show_one_line_per_metric_with_the_company_s_weight(self):
+        self.company._routing_set_weights({"conversion": 55, "speed": 10})
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(
+            [(line.metric, line.weight) for line in settings.routing_weight_ids],
+            [
+                ("conversion", 55),
+                ("speed", 10),
+                ("revenue", 20),
+                ("activity", 15),
+                ("satisfaction", 0),
+            ],
+        )
+
     def test_weights_not_adding_up_to_100_are_refused(self):
-        with self.assertRaises(ValidationError):
-            self.env["res.config.settings"].create(
-                {"routing_weight_conversion": 50, "routing_weight_speed": 10}
-            ).execute()
+        settings = self.settings(conversion=50, speed=10)
+        with (
+            self.assertRaisesRegex(ValidationError, "they add up to 95"),
+            self.cr.savepoint(),
+        ):
+            settings.execute()
+        self.assertEqual(self.company._routing_score_weights()["conversion"], 40)
 
     def test_recompute_from_settings_applies_new_weights(self):
-        settings = self.env["res.config.settings"].create(
-            {
-                "routing_weight_conversion": 100,
-                "routing_weight_speed": 0,
-                "routing_weight_revenue": 0,
-                "routing_weight_activity": 0,
-            }
-        )
+        settings = self.settings(conversion=100, speed=0, revenue=0, activity=0)
         action = settings.action_routing_recompute_scores()
         self.assertEqual(action["tag"], "display_notification")
-        self.assertEqual(self.company.routing_weight_conversion, 100)
+        self.assertEqual(self.company._routing_score_weights()["conversion"], 100)
         self.assertEqual(self.alice.routing_score_details["speed"]["weight"], 0)
+        self.assertEqual(self.alice.routing_score_details["conversion"]["weight"], 100)
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")

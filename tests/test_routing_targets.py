@@ -25,11 +25,15 @@ class TargetCase(RoutingCase):
             {
                 "routing_auto_assign": False,
                 "routing_score_window_days": 90,
-                "routing_weight_conversion": 30,
-                "routing_weight_speed": 20,
-                "routing_weight_revenue": 20,
-                "routing_weight_activity": 20,
-                "routing_weight_satisfaction": 10,
+            }
+        )
+        cls.company._routing_set_weights(
+            {
+                "conversion": 30,
+                "speed": 20,
+                "revenue": 20,
+                "activity": 20,
+                "satisfaction": 10,
             }
         )
         cls.make_rule()  # the five are whom routing hands leads to

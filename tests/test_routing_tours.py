@@ -431,6 +431,8 @@ class TestRoutingTours(ScreenWalkCase):
                     ".app_settings_block h2:contains('Lead Routing')",
                     "#routing_auto_assign",
                     "#routing_scorecard:contains('Speed to first contact')",
+                    # The scorecard's weights: one editable line per metric.
+                    "div[name=routing_weight_ids] .o_data_row:nth-child(5) td[name=weight]",
                 ],
             ),
         )

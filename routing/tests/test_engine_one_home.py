@@ -120,7 +120,6 @@ def calls():
 
 def test_a_toy_metric_is_gathered_weighted_and_scored(calls):
     assert scoring.metrics()[-1] == "calls"
-    assert calls.weight_field == "routing_weight_calls"
     assert scoring.full_samples(10)["calls"] == 3
     assert scoring.full_samples(10)["conversion"] == 10
     gathered = Gathered(
