@@ -509,36 +509,35 @@ def _stored_state(state):
 
 def _assigned(lead, rule, cand, code, params, explained, ctx, tried, fallback=None):
     """A decision that gives ``lead`` to ``cand``, with team and deadline."""
-    explanation, omitted = explained
-    notes = _pushed_note(lead, rule, ctx) + _always_on_note(rule, cand)
-    return Decision(
-        lead.id,
-        cand.id,
-        rule.id,
-        ctx.assign_event,
-        code,
-        params,
-        explanation,
-        fallback,
-        omitted,
-        tuple(tried),
-        rule.strategy,
-        policy.team_for(rule, lead, cand),
-        policy.deadline_for(rule, cand, ctx.batch.now, lead) if ctx.batch.now else None,
-        notes,
-        True,
-        lead.user_id if lead.user_id != cand.id else None,
-        ctx.batch.now_ts,
-        *_experiment_of(rule),
-    )
+    now = ctx.batch.now
+    return _decision(
+        lead, rule, ctx.assign_event, code, params, explained, ctx, tried, fallback,
+        user_id=cand.id,
+        team_id=policy.team_for(rule, lead, cand),
+        deadline=policy.deadline_for(rule, cand, now, lead) if now else None,
+        notes=_pushed_note(lead, rule, ctx) + _always_on_note(rule, cand),
+        previous_user_id=lead.user_id if lead.user_id != cand.id else None,
+    )  # fmt: skip
 
 
 def _unassigned(lead, rule, event, code, params, explained, ctx, tried, fallback):
+    """A decision that leaves ``lead`` without a salesperson (queued, ...)."""
+    return _decision(
+        lead, rule, event, code, params, explained, ctx, tried, fallback,
+        notes=_pushed_note(lead, rule, ctx),
+        write=not (ctx.quiet_requeue and event == "queue" and lead.state == "queued"),
+        previous_user_id=lead.user_id,
+    )  # fmt: skip
+
+
+def _decision(lead, rule, event, code, params, explained, ctx, tried, fallback, **rest):
+    """What every decision on ``lead`` by ``rule`` holds: its reason, its
+    explanation, the rules tried, the rule's strategy and experiment."""
     explanation, omitted = explained
-    write = not (ctx.quiet_requeue and event == "queue" and lead.state == "queued")
+    experiment_id, arm = _experiment_of(rule)
     return Decision(
         lead.id,
-        None,
+        rest.pop("user_id", None),
         rule.id if rule else None,
         event,
         code,
@@ -548,12 +547,10 @@ def _unassigned(lead, rule, event, code, params, explained, ctx, tried, fallback
         omitted,
         tuple(tried),
         rule.strategy if rule else None,
-        notes=_pushed_note(lead, rule, ctx),
-        write=write,
-        previous_user_id=lead.user_id,
         now_ts=ctx.batch.now_ts,
-        experiment_id=_experiment_of(rule)[0],
-        arm=_experiment_of(rule)[1],
+        experiment_id=experiment_id,
+        arm=arm,
+        **rest,
     )
 
 

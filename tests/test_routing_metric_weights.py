@@ -13,8 +13,9 @@ from .common import sales_manager, salesperson
 DEFAULTS = {"conversion": 40, "speed": 25, "revenue": 20, "activity": 15}
 
 
-@tagged("post_install", "-at_install", "crm_lead_routing")
-class TestRoutingMetricWeights(TransactionCase):
+class WeightCase(TransactionCase):
+    """Two companies and their weight rows."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -22,6 +23,9 @@ class TestRoutingMetricWeights(TransactionCase):
         cls.company = cls.env.company
         cls.company_b = cls.env["res.company"].create({"name": "Rival Inc"})
 
+
+@tagged("post_install", "-at_install", "crm_lead_routing")
+class TestRoutingMetricWeights(WeightCase):
     def rows(self, company):
         return {
             row.metric: row.weight
@@ -122,16 +126,13 @@ class TestRoutingMetricWeights(TransactionCase):
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
-class TestRoutingMetricWeightAccess(TransactionCase):
+class TestRoutingMetricWeightAccess(WeightCase):
     """Salespeople read the weights (their score is made of them); only the
     company's sales managers change them."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Weight = cls.env["crm.routing.metric.weight"]
-        cls.company = cls.env.company
-        cls.company_b = cls.env["res.company"].create({"name": "Rival Inc"})
         cls.seller = salesperson(cls.env, "routing_weight_seller")
         cls.manager = sales_manager(cls.env, "routing_weight_manager")
         cls.manager_b = sales_manager(
