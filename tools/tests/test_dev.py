@@ -144,6 +144,34 @@ def test_no_browser_allows_only_the_warning_of_the_skipped_screen_tests(capsys):
     capsys.readouterr()
 
 
+def test_the_dependencies_are_installed_once_then_copied(tmp_path, monkeypatch, capsys):
+    """The first run builds the template of crm and its demo data (dropping
+    one made for another Odoo tree); the next finds it and builds nothing."""
+    calls, databases = [], {"postgres", "crm_lead_routing_deps_0123456789"}
+
+    def fake_run(cmd, **_kw):
+        calls.append(cmd)
+        if cmd[0] == "psql":
+            return SimpleNamespace(returncode=0, stdout="\n".join(sorted(databases)))
+        if "rename" in cmd:
+            databases.add(cmd[-1])
+        return SimpleNamespace(returncode=0, stdout="")
+
+    monkeypatch.setattr(testing, "run", fake_run)
+    monkeypatch.setattr(testing, "manifest", lambda: {"depends": ["crm"]})
+    odoo = ("Odoo", ["odoo-bin"], [tmp_path], "18.0")
+    name = testing.deps_template(odoo)
+    assert name.startswith("crm_lead_routing_deps_") and name in databases
+    path = testing.addons_path([tmp_path])
+    assert ["odoo-bin", "db", "--addons-path", path, "drop",
+            "crm_lead_routing_deps_0123456789"] in calls  # fmt: skip
+    assert any("-i" in cmd and cmd[cmd.index("-i") + 1] == "crm" for cmd in calls)
+    calls.clear()
+    assert testing.deps_template(odoo) == name
+    assert [cmd[0] for cmd in calls] == ["psql"], "nothing built the second time"
+    capsys.readouterr()
+
+
 def test_the_summary_says_how_long_the_odoo_tests_took(capsys):
     log = (
         "2026-01-01 10:00:01,000 1 INFO db odoo.tests.result: "
