@@ -430,8 +430,8 @@ class TestRoutingTours(ScreenWalkCase):
                 expect=[
                     ".app_settings_block h2:contains('Lead Routing')",
                     "#routing_auto_assign",
-                    "#routing_scorecard:contains('Speed to first contact')",
                     # The scorecard's weights: one editable line per metric.
+                    "#routing_scorecard td[name=metric]:contains('Median time to first contact')",
                     "div[name=routing_weight_ids] .o_data_row:nth-child(5) td[name=weight]",
                 ],
             ),
