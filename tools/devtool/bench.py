@@ -5,7 +5,7 @@
 import json
 
 from .common import LOAD_DB, MODULE, ODOO_HINT, ROOT, DevError, run, say
-from .odoo import addons_path, find_odoo, find_odoo_python, require_odoo
+from .odoo import addons_path, find_odoo, find_odoo_python, on_database, require_odoo
 from .postgres import ensure_postgres
 from .venv import venv_python
 
@@ -37,37 +37,33 @@ def cmd_bench(args):
     if not exists:
         say(f"== Preparing benchmark database {db} (crm + {MODULE}, no demo) ==")
         res = run(
-            [
-                *argv,
-                "-d",
+            on_database(
+                argv,
+                dirs,
                 db,
-                "--addons-path",
-                addons_path(dirs),
                 "-i",
                 MODULE,
                 "--without-demo=all",
                 "--stop-after-init",
                 "--log-level",
                 "warn",
-            ],
+            ),
             cwd=ROOT,
         )
         if res.returncode:
             raise DevError("could not prepare the benchmark database")
     else:
         run(
-            [
-                *argv,
-                "-d",
+            on_database(
+                argv,
+                dirs,
                 db,
-                "--addons-path",
-                addons_path(dirs),
                 "-u",
                 MODULE,
                 "--stop-after-init",
                 "--log-level",
                 "warn",
-            ],
+            ),
             cwd=ROOT,
         )
     bench_args = ["--db", db, "--addons-path", addons_path(dirs)]

@@ -110,6 +110,12 @@ def find_odoo(python):
     )
 
 
+def on_database(argv, dirs, db, *words):
+    """Odoo's command line (``argv``) on database ``db`` with this addon's
+    addons path, followed by ``words``."""
+    return [*argv, "-d", db, "--addons-path", addons_path(dirs), *words]
+
+
 def addons_path(odoo_dirs):
     """Expose the checkout as ``crm_lead_routing`` whatever the clone is called.
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from .common import MODULE, NOT_LINKED, ROOT, STATE, DevError, run, say
-from .odoo import addons_path
+from .odoo import on_database
 
 
 def _pg_ok():
@@ -128,19 +128,17 @@ def kept_db(odoo, db, demo=True):
     say(f"Database {db}: {verb} {MODULE} ({desc}) ...")
     started = time.time()
     res = run(
-        [
-            *argv,
-            "-d",
+        on_database(
+            argv,
+            dirs,
             db,
-            "--addons-path",
-            addons_path(dirs),
             *action,
             "--stop-after-init",
             "--log-level",
             "warn",
             "--max-cron-threads",
             "0",
-        ],
+        ),
         cwd=ROOT,
     )
     if res.returncode:

@@ -27,7 +27,7 @@ from .common import (
     say,
 )
 from .lint import manifest, static_checks
-from .odoo import addons_path, find_odoo, find_odoo_python, require_odoo
+from .odoo import addons_path, find_odoo, find_odoo_python, on_database, require_odoo
 from .package import package_check
 from .postgres import dropdb, ensure_postgres, kept_db, module_state
 from .translations import compare_pot, demo_xmlids, export_pot, read_po, without_demo
@@ -169,12 +169,10 @@ def deps_template(odoo):
     say(f"  preparing {name}: {', '.join(depends)} with demo data (once per Odoo tree)")
     started = time.time()
     res = run(
-        [
-            *argv,
-            "-d",
+        on_database(
+            argv,
+            dirs,
             building,
-            "--addons-path",
-            addons_path(dirs),
             "-i",
             ",".join(depends),
             "--stop-after-init",
@@ -182,7 +180,7 @@ def deps_template(odoo):
             "warn",
             "--max-cron-threads",
             "0",
-        ],
+        ),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
@@ -242,12 +240,10 @@ def odoo_tests(odoo, args):
     log = STATE / "odoo-test.log"
     log.unlink(missing_ok=True)  # Odoo appends to its logfile: judge this run only
     tags = args.odoo_tags or f"/{MODULE}"
-    cmd = [
-        *argv,
-        "-d",
+    cmd = on_database(
+        argv,
+        dirs,
         db,
-        "--addons-path",
-        addons_path(dirs),
         "-i",
         MODULE,
         "--test-enable",
@@ -263,7 +259,7 @@ def odoo_tests(odoo, args):
         "--max-cron-threads",
         "0",
         f"--logfile={log}",
-    ]
+    )
     template = deps_template(odoo)
     say(f"  database {db}; log in {log.relative_to(ROOT)}")
     started = time.time()
