@@ -284,20 +284,7 @@ class CommittedCase(BaseCase):
 
     @staticmethod
     def create_salespeople(env, label, prefix, names=("ann", "ben", "cid"), **vals):
-        """Salespeople named ``label`` and each of ``names`` (``vals``: the
-        same for all)."""
-        group = env.ref("sales_team.group_sale_salesman")
-        return env["res.users"].create(
-            [
-                {
-                    "name": f"{label} {name}",
-                    "login": f"routing_{prefix}_{name.lower()}",
-                    "groups_id": [(6, 0, group.ids)],
-                    **vals,
-                }
-                for name in names
-            ]
-        )
+        return create_salespeople(env, label, prefix, names, **vals)
 
     @staticmethod
     def create_rule(env, name, prefix, **vals):
@@ -437,6 +424,28 @@ class CommittedSweepCase(CommittedCase):
 
 
 # ------------------------------------------------------------ shared set-ups
+def create_salespeople(env, label, prefix, names=("ann", "ben", "cid"), **vals):
+    """Salespeople named ``label`` and each of ``names``, in one create
+    (``vals``: the same for all)."""
+    group = env.ref("sales_team.group_sale_salesman")
+    return (
+        env["res.users"]
+        .with_context(no_reset_password=True, mail_create_nolog=True)
+        .create(
+            [
+                {
+                    "name": f"{label} {name}",
+                    "login": f"routing_{prefix}_{str(name).lower()}",
+                    "groups_id": [(6, 0, group.ids)],
+                    **vals,
+                }
+                for name in names
+            ]
+        )
+        .with_env(env)
+    )
+
+
 def sales_manager(env, login="routing_manager", **values):
     """A sales manager (Sales / Administrator), not a Settings administrator."""
     return new_test_user(env, login, groups="sales_team.group_sale_manager", **values)

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged, warmup
 
-from .common import RoutingCase, working_hours
+from .common import RoutingCase, create_salespeople, working_hours
 
 # Tuesday 13 January 2026, 10:00 in Brussels: everyone is on shift.
 TUESDAY_1000 = datetime(2026, 1, 13, 9, 0)
@@ -42,23 +42,7 @@ class TestRoutingQueryCount(RoutingCase):
 
     def grow(self, users, rules, hours=False):
         # In one create: the cost measured is routing's, not the set-up's.
-        salesman = self.env.ref("sales_team.group_sale_salesman")
-        extra = (
-            self.env["res.users"]
-            .with_context(no_reset_password=True, tracking_disable=True)
-            .create(
-                [
-                    {
-                        "name": f"Routing Extra {i}",
-                        "login": f"routing_extra_{i}",
-                        "email": f"routing_extra_{i}@example.com",
-                        "groups_id": [(6, 0, salesman.ids)],
-                    }
-                    for i in range(users)
-                ]
-            )
-            .with_env(self.env)
-        )
+        extra = create_salespeople(self.env, "Routing Extra", "extra", range(users))
         self.Rule.search([]).user_ids = [(4, uid) for uid in extra.ids]
         if hours:
             working_hours(self.env, extra)

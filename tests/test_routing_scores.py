@@ -9,7 +9,7 @@ from odoo.addons.mail.tools.discuss import Store
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from .common import RoutingCase, sales_manager
+from .common import RoutingCase, create_salespeople, sales_manager
 
 NOW = "2026-11-20 10:00:00"
 
@@ -363,21 +363,7 @@ class TestRoutingScoreQueries(RoutingCase):
         cls.rule = cls.make_rule()
 
     def add_salespeople(self, count):
-        group = self.env.ref("sales_team.group_sale_salesman")
-        people = (
-            self.env["res.users"]
-            .with_context(no_reset_password=True, mail_create_nolog=True)
-            .create(
-                [
-                    {
-                        "name": f"Scored seller {i}",
-                        "login": f"scored_seller_{i}",
-                        "groups_id": [(6, 0, group.ids)],
-                    }
-                    for i in range(count)
-                ]
-            )
-        )
+        people = create_salespeople(self.env, "Scored seller", "scored", range(count))
         self.env["crm.lead"].create(
             [
                 {"name": f"History {i}", "user_id": user.id, "probability": 10}

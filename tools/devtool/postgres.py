@@ -102,6 +102,26 @@ def addon_fingerprint(root=ROOT):
     return digest.hexdigest()
 
 
+def init_database(argv, dirs, db, *action, **kw):
+    """Odoo installs or updates (``action``) modules in ``db`` and stops, with
+    only warnings in its log and no cron running."""
+    return run(
+        on_database(
+            argv,
+            dirs,
+            db,
+            *action,
+            "--stop-after-init",
+            "--log-level",
+            "warn",
+            "--max-cron-threads",
+            "0",
+        ),
+        cwd=ROOT,
+        **kw,
+    )
+
+
 def kept_db(odoo, db, demo=True):
     """Install the addon (with crm, and demo data unless ``demo`` is false) into the
     kept database ``db``, or update it; skip both when nothing it reads changed
@@ -127,20 +147,7 @@ def kept_db(odoo, db, demo=True):
     verb = "updating" if state == "installed" else "installing"
     say(f"Database {db}: {verb} {MODULE} ({desc}) ...")
     started = time.time()
-    res = run(
-        on_database(
-            argv,
-            dirs,
-            db,
-            *action,
-            "--stop-after-init",
-            "--log-level",
-            "warn",
-            "--max-cron-threads",
-            "0",
-        ),
-        cwd=ROOT,
-    )
+    res = init_database(argv, dirs, db, *action)
     if res.returncode:
         stamp.unlink(missing_ok=True)
         raise DevError(f"{verb} {MODULE} in {db} failed (see the log above)")

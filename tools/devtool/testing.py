@@ -29,7 +29,7 @@ from .common import (
 from .lint import manifest, static_checks
 from .odoo import addons_path, find_odoo, find_odoo_python, on_database, require_odoo
 from .package import package_check
-from .postgres import dropdb, ensure_postgres, kept_db, module_state
+from .postgres import dropdb, ensure_postgres, init_database, kept_db, module_state
 from .translations import compare_pot, demo_xmlids, export_pot, read_po, without_demo
 from .venv import venv_python
 
@@ -168,20 +168,12 @@ def deps_template(odoo):
     building = f"{name}_new"
     say(f"  preparing {name}: {', '.join(depends)} with demo data (once per Odoo tree)")
     started = time.time()
-    res = run(
-        on_database(
-            argv,
-            dirs,
-            building,
-            "-i",
-            ",".join(depends),
-            "--stop-after-init",
-            "--log-level",
-            "warn",
-            "--max-cron-threads",
-            "0",
-        ),
-        cwd=ROOT,
+    res = init_database(
+        argv,
+        dirs,
+        building,
+        "-i",
+        ",".join(depends),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )

@@ -158,6 +158,7 @@ def test_the_dependencies_are_installed_once_then_copied(tmp_path, monkeypatch, 
         return SimpleNamespace(returncode=0, stdout="")
 
     monkeypatch.setattr(testing, "run", fake_run)
+    monkeypatch.setattr(postgres, "run", fake_run)
     monkeypatch.setattr(testing, "manifest", lambda: {"depends": ["crm"]})
     odoo = ("Odoo", ["odoo-bin"], [tmp_path], "18.0")
     name = testing.deps_template(odoo)
