@@ -106,6 +106,7 @@ def main():
         users = env["res.users"].search([("login", "=like", "routing_bench_seller_%")])
         user_ids, company_id = users.ids, env.company.id
         cr.commit()
+    vacuum(args.db)
     results, failed = [], []
     try:
         for history in (0, args.history):
