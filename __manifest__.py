@@ -4,7 +4,7 @@
     "name": "CRM Lead Routing",
     "summary": "Route new leads to the right salesperson at once: skills, "
     "availability, capacity, performance-weighted fairness, SLA reassignment",
-    "version": "18.0.1.4.2",
+    "version": "18.0.1.5.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-lead-routing/crm_lead_routing",
     "author": "crm_lead_routing contributors",
@@ -12,6 +12,7 @@
     "license": "LGPL-3",
     "development_status": "Beta",
     "depends": ["crm"],
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/ir.model.access.csv",
         "security/crm_lead_routing_security.xml",

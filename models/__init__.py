@@ -14,6 +14,7 @@ from . import (
     crm_routing_metric_weight,
     crm_routing_rotation,
     crm_routing_rule,
+    crm_routing_rule_book,
     crm_routing_score_snapshot,
     crm_routing_scorecard,
     crm_routing_scorer,

@@ -352,6 +352,7 @@ class CrmRoutingExperiment(models.Model):
             """CREATE UNIQUE INDEX IF NOT EXISTS crm_routing_experiment_one_running
                    ON crm_routing_experiment (rule_id) WHERE state = 'running'"""
         )
+        self.env["crm.routing.rule.book"]._install_version_triggers()
 
     # ------------------------------------------------------------------ actions
     def action_start(self):

@@ -48,11 +48,9 @@ from odoo import api, models
 from odoo.tools import SQL, create_index
 
 from ..routing import order, strategies
-from ..routing.experiments import Experiment
-from ..routing.facts import Candidate, Lead, Rule
+from ..routing.facts import Candidate, Lead
 from ..routing.worktime import Attendance, WorkSchedule
 from .crm_routing_dispatcher import DATABASE_ERRORS
-from .crm_routing_rule import parse_lead_domain
 from .routing_scope import OPEN_LEAD_WHERE, is_open_lead, open_lead_sql
 
 _logger = logging.getLogger(__name__)
@@ -92,6 +90,16 @@ def _attendances(days):
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _schedule(tz, days, leaves):
+    """One person's :class:`WorkSchedule`, the same object while their
+    calendar and time off stay the same: the engine remembers, per schedule
+    object, until when someone stays at work or away (``is_working``), so
+    the next lead asks it again at no cost instead of walking the calendar
+    for each of 30 candidates."""
+    return WorkSchedule(tz=tz, attendances=_attendances(days), leaves=leaves)
+
+
 @dataclass
 class RoutingFacts:
     """One company's batch, as the engine and the writer need it."""
@@ -114,6 +122,10 @@ class RoutingFacts:
     # lead id -> its log line's id, drawn in the critical section: the log's
     # order is the order in which routing decided (see LiveSession.record).
     log_ids: dict = field(default_factory=dict)
+    # This transaction's id (live routing), read with the rules' version.
+    xid: str | None = None
+    # rule id -> the activity type of its "contact this lead" to-do.
+    activity_types: dict = field(default_factory=dict)
 
 
 class CrmRoutingFacts(models.AbstractModel):
@@ -146,51 +158,55 @@ class CrmRoutingFacts(models.AbstractModel):
         """
         self = self.sudo().with_company(company)  # noqa: PLW0642
         env = self.env
-        Rules, Skills = env["crm.routing.rule"], env["crm.routing.skill"]
+        Books = env["crm.routing.rule.book"]
+        xid = None
         if rules is None:
-            rules = Rules.search_fetch(
-                [("company_id", "in", [company.id, False])],
-                self._columns(Rules),
-                order="sequence, id",
+            # The version of the rules, and (live) this transaction's id for
+            # the claims: one round trip.
+            env.cr.execute(
+                SQL(
+                    "SELECT (%s), %s",
+                    Books._version_sql(),
+                    SQL("pg_current_xact_id()::text" if live else "NULL"),
+                )
             )
-        if event == "take":
-            rule_matches, broken = self._queued_under(leads, rules), {}
+            version, xid = env.cr.fetchone()
+            book = Books._get(company, version)
         else:
-            rule_matches, broken = self._match_domains(leads, rules, "lead_domain")
-        skills = Skills.search_fetch(
-            [
-                ("lead_domain", "not in", [False, "", "[]"]),
-                ("company_id", "in", [company.id, False]),
-            ],
-            self._columns(Skills),
-        )
+            book = Books._read(company, rules)
+        rules = env["crm.routing.rule"].browse(book.rule_ids)
+        if event == "take":
+            rule_matches, broken = self._queued_under(leads, book.rule_ids), {}
+        else:
+            rule_matches, broken = self._match_domains(leads, book.rule_filters)
         skill_matches, _broken_skills = self._match_domains(
-            leads, skills, "lead_domain", every=False
+            leads, book.skill_filters, every=False
         )
-        pools = rules._pools_and_skills()
         # Only the rules that may take one of these leads need their people
         # (and only they are locked by live routing).
-        wanted = rules.filtered(lambda r: rule_matches.get(r.id))
+        wanted = [rule for rule in book.rules if rule_matches.get(rule.id)]
         user_ids = set()
         for rule in wanted:
-            pool, _skills, experiment = pools[rule.id]
-            user_ids.update(pool)
-            user_ids.update((experiment or {}).get("pool") or ())
+            user_ids.update(rule.pool)
+            if rule.experiment is not None:
+                user_ids.update(rule.experiment.pool)
             if rule.fixed_user_id:
-                user_ids.add(rule.fixed_user_id.id)
+                user_ids.add(rule.fixed_user_id)
         if taker is not None:
             user_ids = {taker.id}
-            continuity = Rules
+            continuity = []
         else:
-            continuity = wanted.filtered(
-                lambda r: strategies.get(r.strategy).account_owner_first
-            )
+            continuity = [
+                rule.id
+                for rule in wanted
+                if strategies.get(rule.strategy).account_owner_first
+            ]
         owners = self._account_owners(leads, rule_matches, continuity)
         for owner_list in owners.values():
             user_ids.update(uid for uid, _via in owner_list)
         users = env["res.users"].browse(sorted(user_ids))
         previous = self._previous_owners(leads, event)
-        uses_hours = any(r.respect_working_hours or r.sla_minutes for r in rules)
+        uses_hours = any(r.respect_working_hours or r.sla_minutes for r in book.rules)
         profiles = self._profiles(users)
         self._stale_counts(profiles, now, company.routing_stale_days)
         broken_people = self._profile_faults(profiles)
@@ -201,7 +217,7 @@ class CrmRoutingFacts(models.AbstractModel):
         # Priority channels matter to a take (the order it explains) and to
         # a rule's shorter deadline; read only then.
         priority = (frozenset(), frozenset())
-        if event == "take" or any(rule.priority_sla_minutes for rule in rules):
+        if event == "take" or any(rule.priority_sla_minutes for rule in book.rules):
             priority = (
                 frozenset(company.routing_priority_source_ids.ids),
                 frozenset(company.routing_priority_medium_ids.ids),
@@ -214,9 +230,8 @@ class CrmRoutingFacts(models.AbstractModel):
                 self._engine_lead(
                     lead,
                     company,
-                    skills,
+                    book,
                     skill_matches,
-                    rules,
                     rule_matches,
                     owners.get(lead.id, ()),
                     previous.get(lead.id, ()),
@@ -225,16 +240,18 @@ class CrmRoutingFacts(models.AbstractModel):
                 for lead in leads
             ],
             candidates={},
-            engine_rules=[self._engine_rule(rule, pools[rule.id]) for rule in rules],
+            engine_rules=list(book.rules),
             state={},
             profiles=profiles,
             now=now,
             broken=broken,
-            locked_rules=tuple(wanted.ids),
+            locked_rules=tuple(rule.id for rule in wanted),
             schedules=schedules,
             faults=broken_people,
             uses_hours=uses_hours,
             taker_id=taker.id if taker is not None else None,
+            xid=xid,
+            activity_types=book.activity_types,
         )
         if not live:
             counters, state, _mine, gone = self._read_counters(self.env.cr, facts)
@@ -242,11 +259,11 @@ class CrmRoutingFacts(models.AbstractModel):
         return facts
 
     @staticmethod
-    def _queued_under(leads, rules):
+    def _queued_under(leads, rule_ids):
         """``{rule id: ids of the leads waiting under it}``: a lead is taken
         from the queue of the rule it waits under, whatever its filter says
         now."""
-        matches = {rule.id: set() for rule in rules}
+        matches = {rule_id: set() for rule_id in rule_ids}
         for lead in leads:
             if lead.routing_rule_id.id in matches:
                 matches[lead.routing_rule_id.id].add(lead.id)
@@ -266,31 +283,25 @@ class CrmRoutingFacts(models.AbstractModel):
 
     # ------------------------------------------------------------------ shapes
     @staticmethod
-    def _columns(model):
-        """The fields a first read of ``model`` would fetch, for search_fetch:
-        the search and the read in one query."""
-        return [
-            name
-            for name, fld in model._fields.items()
-            if fld.store and fld.column_type and fld.prefetch is True
-        ]
-
-    @staticmethod
-    def _engine_lead(lead, company, skills, skill_matches, rules, rule_matches,
+    def _engine_lead(lead, company, book, skill_matches, rule_matches,
                      owners, previous, priority):  # fmt: skip
         created = lead.create_date
         return Lead(
             id=lead.id,
             company_id=company.id,
             skill_ids=frozenset(
-                skill.id for skill in skills if lead.id in skill_matches[skill.id]
+                skill.id
+                for skill in book.skill_filters
+                if lead.id in skill_matches[skill.id]
             ),
             partner_id=lead.partner_id.id or None,
             commercial_partner_id=lead.partner_id.commercial_partner_id.id or None,
             email_domain=lead.email_domain_criterion or None,
             expected_revenue=lead.expected_revenue or 0.0,
             probability=lead.probability or 0.0,
-            rule_ids=tuple(r.id for r in rules if lead.id in rule_matches[r.id]),
+            rule_ids=tuple(
+                rule_id for rule_id in book.rule_ids if lead.id in rule_matches[rule_id]
+            ),
             account_owner_ids=tuple(uid for uid, _via in owners),
             account_owner_via=tuple(via for _uid, via in owners),
             excluded_user_ids=frozenset(previous),
@@ -302,40 +313,6 @@ class CrmRoutingFacts(models.AbstractModel):
             priority=order.is_priority(lead.source_id.id, lead.medium_id.id, *priority),
             created=created.replace(tzinfo=UTC).timestamp() if created else None,
             pull_due=lead.routing_pull_deadline or None,
-        )
-
-    @staticmethod
-    def _engine_rule(rule, pool_and_skills):
-        pool, required, experiment = pool_and_skills
-        if experiment:
-            # The variant's strategy and floor start as the rule's (see
-            # crm.routing.experiment); an empty variant pool keeps the rule's.
-            experiment = Experiment(
-                id=experiment["id"],
-                share=experiment.get("share") or 0.0,
-                strategy=experiment.get("strategy") or None,
-                fairness_floor=experiment.get("fairness_floor") or 0.0,
-                pool=tuple(experiment.get("pool") or ()),
-            )
-        return Rule(
-            id=rule.id,
-            sequence=rule.sequence,
-            strategy=rule.strategy,
-            pool=pool,
-            company_id=rule.company_id.id or None,
-            fixed_user_id=rule.fixed_user_id.id or None,
-            required_skill_ids=required,
-            respect_working_hours=rule.respect_working_hours,
-            fallback=rule.fallback,
-            fairness_floor=rule.fairness_floor,
-            team_id=rule.team_id.id or None,
-            sla_minutes=rule.sla_minutes,
-            sla_off_hours=rule.sla_off_hours,
-            experiment=experiment or None,
-            delivery=rule.delivery,
-            pull_timeout=rule.pull_timeout_minutes,
-            end_of_shift=rule.end_of_shift_minutes,
-            priority_sla_minutes=rule.priority_sla_minutes,
         )
 
     @staticmethod
@@ -380,8 +357,9 @@ class CrmRoutingFacts(models.AbstractModel):
         return faults
 
     # ------------------------------------------------------------------ filters
-    def _match_domains(self, leads, records, field_name, every=True):
-        """``({record id: lead ids matching its domain}, {record id: problem})``.
+    def _match_domains(self, leads, filters, every=True):
+        """``({id: lead ids matching its filter}, {id: problem})`` for
+        ``filters`` (``crm.routing.rule.book.Filter``: rules' or skills').
 
         A small batch (the usual lead arriving alone) is matched in memory, so
         its query count depends on the fields the domains use, not on how many
@@ -394,13 +372,15 @@ class CrmRoutingFacts(models.AbstractModel):
         """
         matches, broken = {}, {}
         in_memory = len(leads) <= IN_MEMORY_BATCH
-        for record in records:
+        for filter_ in filters:
             try:
-                domain = parse_lead_domain(record[field_name])
+                if filter_.error is not None:
+                    raise filter_.error
+                domain = list(filter_.domain)
                 if not domain:
                     # A rule without conditions takes every lead; a skill
                     # without one is only required by the rules asking for it.
-                    matches[record.id] = set(leads._ids) if every else set()
+                    matches[filter_.id] = set(leads._ids) if every else set()
                     continue
                 matched = None
                 if in_memory:
@@ -415,17 +395,17 @@ class CrmRoutingFacts(models.AbstractModel):
                         matched = leads.with_context(active_test=False).search(
                             [("id", "in", leads.ids), *domain]
                         )
-                matches[record.id] = set(matched._ids)
+                matches[filter_.id] = set(matched._ids)
             except DATABASE_ERRORS:
                 raise  # the connection, not the filter: see the dispatcher
             except Exception as exc:  # noqa: BLE001 - reported, never raised
                 _logger.warning(
                     "Lead routing: the filter of %s no longer works, skipped: %s",
-                    record.display_name,
+                    filter_.name,
                     exc,
                 )
-                matches[record.id] = set()
-                broken[record.id] = self.env["crm.routing.rule"]._filter_problem(exc)
+                matches[filter_.id] = set()
+                broken[filter_.id] = self.env["crm.routing.rule"]._filter_problem(exc)
         return matches, broken
 
     # ------------------------------------------------------------------ people
@@ -579,8 +559,10 @@ class CrmRoutingFacts(models.AbstractModel):
             self._fill(facts, counters, state, gone)
             yield LiveSession(self, cr, None, facts)
             return
-        self.env.cr.execute("SELECT pg_current_xact_id()::text")
-        xid = self.env.cr.fetchone()[0]
+        xid = facts.xid
+        if xid is None:  # gathered with other rules than the company's
+            self.env.cr.execute("SELECT pg_current_xact_id()::text")
+            xid = self.env.cr.fetchone()[0]
         with registry.cursor() as cr:
             # Measured from the request for the locks: in this single round
             # trip PostgreSQL takes them, then reads the counters.
@@ -955,23 +937,18 @@ class CrmRoutingFacts(models.AbstractModel):
             try:
                 if not _valid_tz(tz):
                     raise ValueError(tz)
-                attendances = _attendances(
-                    days_of[calendar_id] + tuple(map(tuple, own))
-                )
+                days = days_of[calendar_id] + tuple(map(tuple, own))
+                leaves = [
+                    (start, end)
+                    for start, end, cal_id in personal[resource_id]
+                    if cal_id in (None, calendar_id)
+                ]
+                leaves += general[calendar_id, company_id] + general[None, company_id]
+                schedules[user_id] = _schedule(tz, days, tuple(sorted(leaves)))
             except (TypeError, ValueError) as exc:
                 if faults is None:
                     raise
                 faults.setdefault(user_id, ("calendar", str(exc)[:80]))
-                continue
-            leaves = [
-                (start, end)
-                for start, end, cal_id in personal[resource_id]
-                if cal_id in (None, calendar_id)
-            ]
-            leaves += general[calendar_id, company_id] + general[None, company_id]
-            schedules[user_id] = WorkSchedule(
-                tz=tz, attendances=attendances, leaves=tuple(sorted(leaves))
-            )
         return schedules
 
     def _account_owners(self, leads, rule_matches, continuity_rules):
@@ -983,7 +960,7 @@ class CrmRoutingFacts(models.AbstractModel):
         email domain.
         """
         concerned = leads.filtered(
-            lambda lead: any(lead.id in rule_matches[r.id] for r in continuity_rules)
+            lambda lead: any(lead.id in rule_matches[rid] for rid in continuity_rules)
         )
         if not concerned:
             return {}

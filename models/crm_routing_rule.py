@@ -418,6 +418,13 @@ class CrmRoutingRule(models.Model):
             empty=empty,
         )
 
+    def init(self):
+        res = super().init()
+        # Routing keeps what it reads of this table (and of those it
+        # depends on) until a change moves their version.
+        self.env["crm.routing.rule.book"]._install_version_triggers()
+        return res
+
     def write(self, vals):
         """A rule whose pool changes may leave someone selling nowhere (see
         ``res.users._routing_release_leads``); a rule that starts or stops

@@ -58,6 +58,13 @@ class CrmRoutingSkill(models.Model):
         ),
     ]
 
+    def init(self):
+        res = super().init()
+        # Routing keeps what it reads of this table (and of those it
+        # depends on) until a change moves their version.
+        self.env["crm.routing.rule.book"]._install_version_triggers()
+        return res
+
     @api.depends("user_skill_ids")
     def _compute_user_count(self):
         counts = {

@@ -61,13 +61,13 @@ class CrmRoutingWriter(models.AbstractModel):
         # what happens to be cached.
         self = self.sudo().with_company(facts.company)  # noqa: PLW0642
         leads = {lead.id: lead for lead in facts.leads}
-        rules = {rule.id: rule for rule in facts.rules}
         groups, logs, activities = defaultdict(list), [], []
         owner_of, taken_from = {}, {}
         for decision in result.decisions:
             if not decision.write:
                 continue
-            lead, rule = leads[decision.lead_id], rules.get(decision.rule_id)
+            lead = leads[decision.lead_id]
+            activity_type = facts.activity_types.get(decision.rule_id)
             vals = {"routing_rule_id": decision.rule_id or False}
             if decision.experiment_id:
                 vals.update(
@@ -100,8 +100,8 @@ class CrmRoutingWriter(models.AbstractModel):
                 if decision.event == "reassign":
                     vals["routing_reassign_count"] = lead.routing_reassign_count + 1
                 owner_of[lead.id] = decision.user_id
-                if rule and rule.notify_assignee and rule.activity_type_id:
-                    activities.append((lead, rule, decision))
+                if activity_type:
+                    activities.append((lead, activity_type, decision))
             else:
                 queued = decision.event == "queue"
                 vals.update(
@@ -134,7 +134,7 @@ class CrmRoutingWriter(models.AbstractModel):
         )
         if self.env.context.get("tracking_disable"):
             # Odoo subscribes nobody then, but the assignee of an activity.
-            with_activity = {lead.id for lead, _rule, _decision in activities}
+            with_activity = {lead.id for lead, _type, _decision in activities}
             owner_of = {
                 lid: uid for lid, uid in owner_of.items() if lid in with_activity
             }
@@ -371,7 +371,7 @@ class CrmRoutingWriter(models.AbstractModel):
         """
         model_id = self.env["ir.model"]._get_id("crm.lead")
         vals_list = []
-        for lead, rule, decision in items:
+        for lead, activity_type, decision in items:
             summary, due = self._activity_wording(
                 decision.deadline, profiles[decision.user_id]
             )
@@ -379,7 +379,7 @@ class CrmRoutingWriter(models.AbstractModel):
                 {
                     "res_model_id": model_id,
                     "res_id": lead.id,
-                    "activity_type_id": rule.activity_type_id.id,
+                    "activity_type_id": activity_type,
                     "user_id": decision.user_id,
                     "date_deadline": due,
                     "summary": summary,

@@ -114,5 +114,8 @@ class TestRoutingQueryCount(RoutingCase):
     @warmup
     def test_query_count_single_lead(self):
         self.make_rule(name="Catch all", strategy="round_robin")
-        with self.assertQueryCount(__system__=38, routing_integration=38):
+        # Routing reads the rules again only after they change (see
+        # crm.routing.rule.book): once for the first lead after a change.
+        self.Lead.create({"name": "First", "email_from": "f@acme.example"})
+        with self.assertQueryCount(__system__=31, routing_integration=31):
             self.Lead.create({"name": "Counted", "email_from": "c@acme.example"})
