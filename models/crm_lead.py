@@ -1,5 +1,7 @@
 # Copyright 2026 crm_lead_routing contributors
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
+from contextlib import contextmanager
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
@@ -20,6 +22,9 @@ SKIP_REASONS = [
     ("creator", "Kept by its creator"),
     ("given", "Salesperson given at creation"),
 ]
+# Per transaction (its id): new leads whose scoring waits for routing (see
+# CrmLead._routing_scoring_postponed).
+_SCORING_WAITS = {}
 # The groups of a routing experiment.
 EXPERIMENT_ARMS = [("control", "Control"), ("variant", "Variant")]
 # States in which the first-contact clock runs.
@@ -338,12 +343,94 @@ class CrmLead(models.Model):
         self._routing_check_protected(vals_list)
         to_route = self._routing_prepare_create(vals_list)
         leads = super().create(vals_list)
-        wanted = leads.browse(
+        chosen = leads.browse(
             [lead.id for lead, route in zip(leads, to_route, strict=True) if route]
-        ).filtered(is_open_lead)
-        if wanted:
-            self.env["crm.routing.dispatcher"]._route(wanted, track=False, new=True)
+        )
+        with chosen._routing_scoring_postponed() as postponed:
+            wanted = chosen.filtered(
+                lambda lead: (
+                    lead.active and not lead.stage_id.is_won
+                    if lead.id in postponed
+                    else is_open_lead(lead)
+                )
+            )
+            if wanted:
+                self.env["crm.routing.dispatcher"]._route(
+                    wanted.with_context(crm_routing_scoring_postponed=bool(postponed)),
+                    track=False,
+                    new=True,
+                )
         return leads
+
+    @contextmanager
+    def _routing_scoring_postponed(self):
+        """Odoo scores a new lead (its predictive probability) from its sales
+        team; routing gives it its team. Scored before routing, the lead
+        would be scored twice: once without a team, which nothing keeps, and
+        again with the team routing gives it, as a create naming the
+        salesperson scores it once. So the scoring of the new leads
+        (``probability`` and what is computed from it) waits for routing and
+        runs once, after it, with the team it chose. Yields the ids of the
+        leads whose scoring waits.
+
+        Routing never reads a waiting score: a new lead is open unless it is
+        archived or created in a won stage (its score is 100 then, below
+        otherwise), and a rule or skill filter on a score has the leads
+        scored first (``crm.routing.facts``).
+        """
+        env = self.env
+        probability = self._fields["probability"]
+        postponed = tuple(
+            lead.id for lead in self if env.is_to_compute(probability, lead)
+        )
+        fields_ = self._routing_scoring_fields() if postponed else None
+        if not fields_:
+            yield frozenset()
+            return
+        for field in fields_:
+            env.remove_to_compute(field, self.browse(postponed))
+        key = id(env.transaction)
+        waiting = _SCORING_WAITS.setdefault(key, set())
+        waiting.update(postponed)
+        try:
+            yield frozenset(postponed)
+        finally:
+            # Unless routing had them scored already (with their new team).
+            still = waiting.intersection(postponed)
+            waiting.difference_update(postponed)
+            if not waiting:
+                _SCORING_WAITS.pop(key, None)
+            self.browse(sorted(still))._routing_score_now(fields_)
+
+    def _compute_probabilities(self):
+        waiting = _SCORING_WAITS.get(id(self.env.transaction))
+        if waiting:
+            waiting.difference_update(self._ids)
+        return super()._compute_probabilities()
+
+    def _routing_scoring_fields(self):
+        """The stored fields computed with ``probability`` and from it; None
+        when a field of another model is computed from it (its records would
+        read a score that waits: the scoring does not wait then)."""
+        registry = self.env.registry
+        found, todo = set(), list(registry.field_computed[self._fields["probability"]])
+        while todo:
+            field = todo.pop()
+            if field in found:
+                continue
+            found.add(field)
+            for dependent in registry.get_dependent_fields(field):
+                todo.extend(registry.field_computed.get(dependent, [dependent]))
+        stored = [field for field in found if field.store and field.compute]
+        if any(field.model_name != self._name for field in stored):
+            return None
+        return stored
+
+    def _routing_score_now(self, fields_=None):
+        """Have the leads' scoring computed again (after it waited for
+        routing, or before a filter reads it)."""
+        for field in fields_ or self._routing_scoring_fields() or ():
+            self.env.add_to_compute(field, self)
 
     def web_save(self, vals, specification, next_id=None):
         """A lead the creator just saved and routing gave to someone else

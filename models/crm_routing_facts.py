@@ -175,6 +175,16 @@ class CrmRoutingFacts(models.AbstractModel):
         else:
             book = Books._read(company, rules)
         rules = env["crm.routing.rule"].browse(book.rule_ids)
+        scored = True
+        if leads.env.context.get("crm_routing_scoring_postponed"):
+            # New leads whose scoring waits for routing (crm.lead.create):
+            # scored first if a filter reads a score.
+            scoring = {field.name for field in leads._routing_scoring_fields() or ()}
+            filters = book.rule_filters + book.skill_filters
+            if any(scoring & filter_.field_names for filter_ in filters):
+                leads._routing_score_now()
+            else:
+                scored = False
         if event == "take":
             rule_matches, broken = self._queued_under(leads, book.rule_ids), {}
         else:
@@ -236,6 +246,7 @@ class CrmRoutingFacts(models.AbstractModel):
                     owners.get(lead.id, ()),
                     previous.get(lead.id, ()),
                     priority,
+                    scored,
                 )
                 for lead in leads
             ],
@@ -284,7 +295,7 @@ class CrmRoutingFacts(models.AbstractModel):
     # ------------------------------------------------------------------ shapes
     @staticmethod
     def _engine_lead(lead, company, book, skill_matches, rule_matches,
-                     owners, previous, priority):  # fmt: skip
+                     owners, previous, priority, scored=True):  # fmt: skip
         created = lead.create_date
         return Lead(
             id=lead.id,
@@ -298,7 +309,9 @@ class CrmRoutingFacts(models.AbstractModel):
             commercial_partner_id=lead.partner_id.commercial_partner_id.id or None,
             email_domain=lead.email_domain_criterion or None,
             expected_revenue=lead.expected_revenue or 0.0,
-            probability=lead.probability or 0.0,
+            # Not read while a new lead's scoring waits for routing (see
+            # crm.lead._routing_scoring_postponed): the engine never uses it.
+            probability=(lead.probability or 0.0) if scored else 0.0,
             rule_ids=tuple(
                 rule_id for rule_id in book.rule_ids if lead.id in rule_matches[rule_id]
             ),

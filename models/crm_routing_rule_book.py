@@ -56,6 +56,15 @@ class Filter:
     domain: list = ()  # never changed by its readers
     error: Exception | None = None
 
+    @functools.cached_property
+    def field_names(self):
+        """The lead fields the filter reads first (of each condition)."""
+        return frozenset(
+            str(term[0]).split(".", 1)[0]
+            for term in self.domain
+            if isinstance(term, list | tuple) and term
+        )
+
 
 @dataclass(frozen=True)
 class RuleBook:
