@@ -50,6 +50,7 @@ from odoo.tools import SQL, create_index
 from ..routing import order, strategies
 from ..routing.facts import Candidate, Lead
 from ..routing.worktime import Attendance, WorkSchedule
+from . import crm_routing_rule_book
 from .crm_routing_dispatcher import DATABASE_ERRORS
 from .routing_scope import OPEN_LEAD_WHERE, is_open_lead, open_lead_sql
 
@@ -159,18 +160,10 @@ class CrmRoutingFacts(models.AbstractModel):
         self = self.sudo().with_company(company)  # noqa: PLW0642
         env = self.env
         Books = env["crm.routing.rule.book"]
-        xid = None
+        # The version of what only managers change (rules, working hours),
+        # and (live) this transaction's id for the claims: one round trip.
+        version, xid = Books._version(xid=live)
         if rules is None:
-            # The version of the rules, and (live) this transaction's id for
-            # the claims: one round trip.
-            env.cr.execute(
-                SQL(
-                    "SELECT (%s), %s",
-                    Books._version_sql(),
-                    SQL("pg_current_xact_id()::text" if live else "NULL"),
-                )
-            )
-            version, xid = env.cr.fetchone()
             book = Books._get(company, version)
         else:
             book = Books._read(company, rules)
@@ -221,8 +214,9 @@ class CrmRoutingFacts(models.AbstractModel):
         self._stale_counts(profiles, now, company.routing_stale_days)
         broken_people = self._profile_faults(profiles)
         schedules = self._work_schedules(
-            users, now, uses_hours, profiles, until, faults=broken_people
-        )
+            users, now, uses_hours, profiles, until, faults=broken_people,
+            version=version,
+        )  # fmt: skip
         broken_people.update(faults or {})
         # Priority channels matter to a take (the order it explains) and to
         # a rule's shorter deadline; read only then.
@@ -817,8 +811,9 @@ class CrmRoutingFacts(models.AbstractModel):
         return {uid: tuple(row) for uid, row in counters.items()}, state, mine, gone
 
     def _work_schedules(
-        self, users, now, uses_hours=True, profiles=None, until=None, faults=None
-    ):
+        self, users, now, uses_hours=True, profiles=None, until=None, faults=None,
+        version=None,
+    ):  # fmt: skip
         """One :class:`WorkSchedule` per user from resource, in one query.
 
         A user without working hours (no resource or no calendar) is treated as
@@ -827,11 +822,45 @@ class CrmRoutingFacts(models.AbstractModel):
         seven queries for a lead arriving alone. A calendar that cannot be
         read is recorded in ``faults`` (``{user id: (code, value)}``) when
         given, else raises.
+
+        With ``version`` (``crm.routing.rule.book._version``), what was read
+        for the same people on the same day is kept until a calendar, a
+        resource or time off changes: no query then.
         """
         if profiles is None:
             tz_of = {user.id: user.tz for user in users.with_context(active_test=False)}
         else:
             tz_of = {uid: prof["tz"] for uid, prof in profiles.items()}
+        if version is not None and until is None and uses_hours and users:
+            # Time off is read for the whole day around ``now`` (and the
+            # horizon after it), so that it serves every routing of the day.
+            day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            key = (
+                self.env.cr.dbname,
+                "hours",
+                version,
+                day,
+                tuple((uid, tz_of.get(uid)) for uid in users.ids),
+            )
+
+            def read():
+                found = {}
+                schedules = self._work_schedules(
+                    users,
+                    day,
+                    profiles=profiles,
+                    until=day + timedelta(days=2),
+                    faults=found,
+                )
+                return schedules, found
+
+            schedules, found = crm_routing_rule_book.kept(key, read)
+            if faults is not None:
+                for uid, fault in found.items():
+                    faults.setdefault(uid, fault)
+            elif found:
+                raise ValueError(next(iter(found.values()))[1])
+            return dict(schedules)
         schedules = {
             user_id: WorkSchedule(tz=tz_of.get(user_id) or "UTC", attendances=())
             for user_id in users.ids

@@ -1,15 +1,17 @@
 # Copyright 2026 crm_lead_routing contributors
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
-"""A company's rules as routing reads them, read again only when they change.
+"""What routing reads that only managers change, read again only when it
+changes: a company's rules, and the salespeople's working hours.
 
 Every routing needs the company's rules, their parsed filters, their pools,
-required skills and running experiments, and the skills' filters: three
-queries and a parse of every filter per lead, for data that changes when a
-manager edits a rule, a team or a skill, not when a lead arrives. So each
-Odoo process keeps them, per company, under a *version*: a number PostgreSQL
-itself moves (a statement trigger on every table they come from) in the
-transaction that changes them, whatever wrote the change (a form, an
-import, a cascade, raw SQL).
+required skills and running experiments, the skills' filters, and the
+working hours and time off of the people it may choose: five queries, a
+parse of every filter and of every calendar per lead, for data that changes
+when a manager edits a rule, a team, a skill, a calendar or approves time
+off, not when a lead arrives. So each Odoo process keeps what it read under
+a *version*: a number PostgreSQL itself moves (a statement trigger on every
+table it comes from) in the transaction that changes them, whatever wrote
+the change (a form, an import, a cascade, raw SQL).
 
 Routing reads the version in the snapshot it reads everything else in, so
 what it finds kept under that version is what it would read now. The
@@ -30,20 +32,39 @@ from ..routing.experiments import Experiment
 from ..routing.facts import Rule
 from .crm_routing_rule import parse_lead_domain
 
-# Where a book is read from: the rules (and their people and required
+# What is kept is read from: the rules (and their people and required
 # skills), the skills, the experiments (and their people), the teams'
-# members; a change to any of them moves the version.
+# members, the resources, calendars, their working days and time off; a
+# change to any of them moves the version.
 WATCHED = (
     ("crm.routing.rule", ("user_ids", "required_skill_ids")),
     ("crm.routing.skill", ()),
     ("crm.routing.experiment", ("variant_user_ids",)),
     ("crm.team.member", ()),
+    ("resource.resource", ()),
+    ("resource.calendar", ()),
+    ("resource.calendar.attendance", ()),
+    ("resource.calendar.leaves", ()),
 )
-# Books kept per process: a few companies times a few versions in flight.
-MAX_BOOKS = 64
+# Entries kept per process: a few companies and pools times a few versions
+# in flight.
+MAX_KEPT = 256
 
-_books = {}
-_books_lock = Lock()
+_kept = {}
+_kept_lock = Lock()
+
+
+def kept(key, build):
+    """What ``build()`` returns, kept under ``key`` (which holds the
+    version it was read at)."""
+    value = _kept.get(key)
+    if value is None:
+        value = build()
+        with _kept_lock:
+            if len(_kept) >= MAX_KEPT:
+                _kept.clear()
+            _kept[key] = value
+    return value
 
 
 @dataclass(frozen=True)
@@ -156,29 +177,36 @@ class CrmRoutingRuleBook(models.AbstractModel):
         )
 
     @api.model
-    def _version_sql(self):
-        """The statement reading the version (one row, one column)."""
-        return SQL("SELECT version FROM crm_routing_book_version WHERE id = 1")
+    def _version(self, xid=False):
+        """The version of what is kept, as this transaction sees it (its own
+        changes written first); with ``xid``, also this transaction's id
+        (live routing needs it): ``(version, xid or None)``, one query."""
+        for model_name, _many2many in WATCHED:
+            if model_name in self.env:
+                self.env[model_name].flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT version, %s FROM crm_routing_book_version WHERE id = 1",
+                SQL("pg_current_xact_id()::text" if xid else "NULL"),
+            )
+        )
+        return self.env.cr.fetchone()
 
     @api.model
     def _get(self, company, version):
         """The book of ``company``'s active rules as of ``version`` (read by
-        the caller in this transaction: see the module docstring)."""
-        key = (self.env.cr.dbname, version, company.id)
-        book = _books.get(key)
-        if book is None:
+        :meth:`_version` in this transaction)."""
+
+        def read():
             Rules = self.env["crm.routing.rule"].sudo().with_context(active_test=True)
             rules = Rules.search_fetch(
                 [("company_id", "in", [company.id, False])],
                 _columns(Rules),
                 order="sequence, id",
             )
-            book = self._read(company, rules)
-            with _books_lock:
-                if len(_books) >= MAX_BOOKS:
-                    _books.clear()
-                _books[key] = book
-        return book
+            return self._read(company, rules)
+
+        return kept((self.env.cr.dbname, "book", version, company.id), read)
 
     @api.model
     def _read(self, company, rules):

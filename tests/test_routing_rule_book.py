@@ -3,7 +3,10 @@
 """Routing reads a company's rules once per change (``crm.routing.rule.book``),
 and every change, however it is made, reaches the next routing."""
 
+from datetime import datetime, timedelta
 from unittest.mock import patch
+
+from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api
 from odoo.addons.crm_lead_routing.models.crm_routing_rule_book import (
@@ -11,7 +14,10 @@ from odoo.addons.crm_lead_routing.models.crm_routing_rule_book import (
 )
 from odoo.tests import tagged
 
-from .common import CommittedCase, RoutingCase
+from .common import CommittedCase, RoutingCase, working_hours
+
+# Tuesday 13 January 2026, 10:00 in Brussels: a working day.
+TUESDAY_1000 = datetime(2026, 1, 13, 9, 0)
 
 
 class Rollback(Exception):
@@ -45,8 +51,7 @@ class TestRoutingRuleBook(RoutingCase):
         return self.create_leads(expected_revenue=50000).user_id
 
     def version(self):
-        self.env.cr.execute(self.env["crm.routing.rule.book"]._version_sql())
-        return self.env.cr.fetchone()[0]
+        return self.env["crm.routing.rule.book"]._version()[0]
 
     def test_rules_are_read_once_until_they_change(self):
         self.assertEqual(self.owner_of_a_big_lead(), self.alice)
@@ -66,6 +71,29 @@ class TestRoutingRuleBook(RoutingCase):
             [("crm_team_id", "=", self.team.id), ("user_id", "!=", self.erin.id)]
         ).unlink()
         self.assertEqual(self.owner_of_a_big_lead(), self.erin)
+
+    def test_time_off_reaches_the_next_routing(self):
+        pair = self.alice | self.bob
+        calendar, resources = working_hours(self.env, pair)
+        self.big.write({"user_ids": [(6, 0, pair.ids)], "respect_working_hours": True})
+        with freeze_time(TUESDAY_1000):
+            first = self.owner_of_a_big_lead()
+            self.assertIn(first, pair)
+            with book_reads() as reads:
+                self.assertEqual(self.owner_of_a_big_lead(), pair - first)
+            self.assertEqual(reads.call_count, 0)
+            # Whoever had the first lead takes the rest of the day off.
+            self.env["resource.calendar.leaves"].create(
+                {
+                    "name": "Afternoon off",
+                    "calendar_id": calendar.id,
+                    "resource_id": resources.filtered(lambda r: r.user_id == first).id,
+                    "date_from": TUESDAY_1000 - timedelta(hours=1),
+                    "date_to": TUESDAY_1000 + timedelta(hours=9),
+                }
+            )
+            self.assertEqual(self.owner_of_a_big_lead(), pair - first)
+            self.assertEqual(self.owner_of_a_big_lead(), pair - first)
 
     def test_a_change_written_in_sql_reaches_the_next_routing(self):
         self.assertEqual(self.owner_of_a_big_lead(), self.alice)
@@ -88,6 +116,10 @@ class TestRoutingRuleBook(RoutingCase):
                 "crm_routing_rule_user_rel",
                 "crm_routing_skill",
                 "crm_team_member",
+                "resource_calendar",
+                "resource_calendar_attendance",
+                "resource_calendar_leaves",
+                "resource_resource",
             ],
         )
         for table in tables:
@@ -121,7 +153,7 @@ class TestRoutingRuleBook(RoutingCase):
             self.env.cr.execute("SELECT to_regclass('crm_routing_book_version')")
             self.assertIsNone(self.env.cr.fetchone()[0])
             raise Rollback
-        self.assertEqual(len(triggers()), 7)
+        self.assertEqual(len(triggers()), 11)
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
