@@ -127,6 +127,8 @@ class RoutingFacts:
     xid: str | None = None
     # rule id -> the activity type of its "contact this lead" to-do.
     activity_types: dict = field(default_factory=dict)
+    # user id -> what makes them a candidate but their counters.
+    candidate_parts: dict | None = None
 
 
 class CrmRoutingFacts(models.AbstractModel):
@@ -277,9 +279,11 @@ class CrmRoutingFacts(models.AbstractModel):
     def _fill(self, facts, counters, state, gone=()):
         """Complete ``facts`` with the counters and rotation memory read;
         ``gone``: leads a take finds already taken by someone else."""
-        facts.candidates = self._candidates(
-            facts.profiles, counters, facts.schedules, facts.uses_hours, facts.faults
-        )
+        if facts.candidate_parts is None:
+            facts.candidate_parts = self._candidate_parts(
+                facts.profiles, facts.schedules, facts.uses_hours, facts.faults
+            )
+        facts.candidates = self._candidates(facts.candidate_parts, counters)
         facts.state = state
         if gone:
             facts.engine_leads = [
@@ -323,29 +327,41 @@ class CrmRoutingFacts(models.AbstractModel):
         )
 
     @staticmethod
-    def _candidates(profiles, counters, schedules, uses_hours, faults):
+    def _candidate_parts(profiles, schedules, uses_hours, faults):
+        """What makes each candidate but their counters: read before
+        routing's locks are taken, so that under them only the counters
+        are added (:meth:`_candidates`)."""
+        return {
+            uid: {
+                "id": uid,
+                "company_ids": frozenset(prof["company_ids"]),
+                "active": prof["active"],
+                "internal": not prof["share"],
+                "available": bool(prof["available"]),
+                "opted_out": prof["opted_out"],
+                "schedule": schedules[uid] if uses_hours else None,
+                "skills": {int(k): v for k, v in (prof["skills"] or {}).items()},
+                "score": prof["score"] or 0.0,
+                "max_open": prof["max_open"] or 0,
+                "max_daily": prof["max_daily"] or 0,
+                "team_ids": tuple(prof["team_ids"]),
+                "fault": faults.get(uid),
+                "stale_leads": prof.get("stale") or 0,
+                "max_stale": prof["max_stale"] or 0,
+            }
+            for uid, prof in profiles.items()
+        }
+
+    @staticmethod
+    def _candidates(parts, counters):
         candidates = {}
-        for uid, prof in profiles.items():
+        for uid, part in parts.items():
             open_leads, leads_today, last = counters.get(uid, (0, 0, None))
             candidates[uid] = Candidate(
-                id=uid,
-                company_ids=frozenset(prof["company_ids"]),
-                active=prof["active"],
-                internal=not prof["share"],
-                available=bool(prof["available"]),
-                opted_out=prof["opted_out"],
-                schedule=schedules[uid] if uses_hours else None,
-                skills={int(k): v for k, v in (prof["skills"] or {}).items()},
-                score=prof["score"] or 0.0,
+                **part,
                 open_leads=open_leads,
                 leads_today=leads_today,
-                max_open=prof["max_open"] or 0,
-                max_daily=prof["max_daily"] or 0,
                 last_assigned=last.timestamp() if last else None,
-                team_ids=tuple(prof["team_ids"]),
-                fault=faults.get(uid),
-                stale_leads=prof.get("stale") or 0,
-                max_stale=prof["max_stale"] or 0,
             )
         return candidates
 
@@ -558,6 +574,9 @@ class CrmRoutingFacts(models.AbstractModel):
             ["user_id", "active", "probability", "routing_assigned_at", "routing_state"]
         )
         keys = self._lock_keys(facts)
+        facts.candidate_parts = self._candidate_parts(
+            facts.profiles, facts.schedules, facts.uses_hours, facts.faults
+        )
         if registry.in_test_mode() or not registry.ready:
             cr = self.env.cr
             counters, state, _mine, gone = self._read_counters(
@@ -573,15 +592,16 @@ class CrmRoutingFacts(models.AbstractModel):
         with registry.cursor() as cr:
             # Measured from the request for the locks: in this single round
             # trip PostgreSQL takes them, then reads the counters.
-            started = time.perf_counter()
+            locked_at = []
             counters, state, _mine, gone = self._read_counters(
-                cr, facts, xid, lock=self._lock_sql(keys, isolate=True)
-            )
+                cr, facts, xid, lock=self._lock_sql(keys, isolate=True),
+                locked_at=locked_at,
+            )  # fmt: skip
             self._fill(facts, counters, state, gone)
             session = LiveSession(self, cr, xid, facts)
             yield session
             cr.commit()  # pylint: disable=invalid-commit
-        LOCK_TIMES.append(time.perf_counter() - started)
+        LOCK_TIMES.append(time.perf_counter() - locked_at[0])
 
     @contextmanager
     def _side_cursor(self):
@@ -664,7 +684,7 @@ class CrmRoutingFacts(models.AbstractModel):
             taking=batch,
         )
 
-    def _read_counters(self, cr, facts, xid=None, lock=None):
+    def _read_counters(self, cr, facts, xid=None, lock=None, locked_at=None):
         """Each candidate's ``(open leads, leads today, last assignment)``,
         the rules' rotation memory, the leads this transaction claimed, and
         for a take the leads of the batch someone else took or is taking
@@ -721,23 +741,26 @@ class CrmRoutingFacts(models.AbstractModel):
                    (SELECT count(*) FROM crm_lead l
                      WHERE l.user_id = u.id AND %(open)s
                        AND NOT l.id = ANY(skip.ids))
-                   + (SELECT count(*) FROM claimed k
-                       WHERE k.user_id = u.id AND NOT k.mine),
+                   + COALESCE(k.open, 0),
                    (SELECT count(*) FROM crm_lead l
                      WHERE l.user_id = u.id AND l.routing_assigned_at >= %(day)s
                        AND NOT l.id = ANY(skip.ids))
-                   + (SELECT count(*) FROM claimed k
-                       WHERE k.user_id = u.id AND NOT k.mine
-                         AND k.assigned_at >= %(day)s),
+                   + COALESCE(k.today, 0),
                    GREATEST(
                        (SELECT max(l.routing_assigned_at) FROM crm_lead l
                          WHERE l.user_id = u.id
                            AND l.routing_assigned_at IS NOT NULL
                            AND NOT l.id = ANY(skip.ids)),
-                       (SELECT max(k.assigned_at) FROM claimed k
-                         WHERE k.user_id = u.id AND NOT k.mine)),
+                       k.last),
                    NULL::jsonb
-              FROM unnest(%(ids)s::int[]) AS u(id), skip
+              FROM unnest(%(ids)s::int[]) AS u(id)
+             CROSS JOIN skip
+              LEFT JOIN (SELECT user_id, count(*) AS open,
+                                count(*) FILTER (WHERE assigned_at >= %(day)s)
+                                    AS today,
+                                max(assigned_at) AS last
+                           FROM claimed WHERE NOT mine GROUP BY user_id) k
+                ON k.user_id = u.id
             UNION ALL
             SELECT 'rule', latest.rule_id, latest.id, NULL, NULL, NULL, latest.state
               FROM (%(rotation)s) latest
@@ -760,7 +783,10 @@ class CrmRoutingFacts(models.AbstractModel):
         # The locks, then the counters: one round trip, two statements (each
         # with its own snapshot, so the counters see what the routings that
         # held the locks before committed).
-        cr.execute(SQL("%s; %s", lock, query) if lock is not None else query)
+        statement = SQL("%s; %s", lock, query) if lock is not None else query
+        if locked_at is not None:
+            locked_at.append(time.perf_counter())
+        cr.execute(statement)
         counters, state, mine, gone = {}, {}, set(), set()
         for kind, key, _row, open_leads, today, last, memory in cr.fetchall():
             if kind == "user":
