@@ -5,6 +5,7 @@ import re
 import threading
 from contextlib import contextmanager
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -491,3 +492,9 @@ def backdate(lead, created, **columns):
         )
     )
     env.invalidate_all()
+
+
+def counting_calls(cls, name):
+    """A context counting the calls of method ``name`` of ``cls`` (which
+    still runs): ``with counting_calls(...) as calls: ... calls.call_count``."""
+    return patch.object(cls, name, autospec=True, side_effect=getattr(cls, name))

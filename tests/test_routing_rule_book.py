@@ -4,7 +4,6 @@
 and every change, however it is made, reaches the next routing."""
 
 from datetime import datetime, timedelta
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -14,7 +13,7 @@ from odoo.addons.crm_lead_routing.models.crm_routing_rule_book import (
 )
 from odoo.tests import tagged
 
-from .common import CommittedCase, RoutingCase, working_hours
+from .common import CommittedCase, RoutingCase, counting_calls, working_hours
 
 # Tuesday 13 January 2026, 10:00 in Brussels: a working day.
 TUESDAY_1000 = datetime(2026, 1, 13, 9, 0)
@@ -26,12 +25,7 @@ class Rollback(Exception):
 
 def book_reads():
     """Counts how often routing reads rules from the database."""
-    return patch.object(
-        CrmRoutingRuleBook,
-        "_read",
-        autospec=True,
-        side_effect=CrmRoutingRuleBook._read,
-    )
+    return counting_calls(CrmRoutingRuleBook, "_read")
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")

@@ -3,22 +3,15 @@
 """A new lead is scored once, with the team routing gives it, as a lead
 created with its salesperson is (``crm.lead._routing_scoring_postponed``)."""
 
-from unittest.mock import patch
-
 from odoo.addons.crm.models.crm_lead import Lead as CrmLead
 from odoo.tests import tagged
 
-from .common import RoutingCase
+from .common import RoutingCase, counting_calls
 
 
 def scorings():
     """Counts Odoo's predictive scoring runs."""
-    return patch.object(
-        CrmLead,
-        "_compute_probabilities",
-        autospec=True,
-        side_effect=CrmLead._compute_probabilities,
-    )
+    return counting_calls(CrmLead, "_compute_probabilities")
 
 
 @tagged("post_install", "-at_install", "crm_lead_routing")
