@@ -2,7 +2,7 @@
 # License LGPL-3.0-or-later (https://www.gnu.org/licenses/lgpl-3.0).
 from contextlib import contextmanager
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
 
 from ..routing import order, policy, strategies
@@ -408,10 +408,12 @@ class CrmLead(models.Model):
             waiting.difference_update(self._ids)
         return super()._compute_probabilities()
 
+    @tools.ormcache()
     def _routing_scoring_fields(self):
         """The stored fields computed with ``probability`` and from it; None
         when a field of another model is computed from it (its records would
-        read a score that waits: the scoring does not wait then)."""
+        read a score that waits: the scoring does not wait then). Fixed for
+        a registry: worked out once, not at every create."""
         registry = self.env.registry
         found, todo = set(), list(registry.field_computed[self._fields["probability"]])
         while todo:
@@ -424,7 +426,7 @@ class CrmLead(models.Model):
         stored = [field for field in found if field.store and field.compute]
         if any(field.model_name != self._name for field in stored):
             return None
-        return stored
+        return tuple(stored)
 
     def _routing_score_now(self, fields_=None):
         """Have the leads' scoring computed again (after it waited for
